@@ -1,0 +1,1 @@
+"""Social Inbox: Slack as the social inbox of a business."""

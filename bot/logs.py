@@ -1,0 +1,45 @@
+"""Logging set-up. Log lines use stable event names ("relay.posted item=12"), never secrets."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+_TOKEN = re.compile(r"\b(xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+)")
+_QUERY_SECRET = re.compile(r"(access_token|oauth_signature|hub\.verify_token)=[^&\s\"']+")
+
+
+class RedactSecrets(logging.Filter):
+    """Masks configured secrets and anything shaped like a token in every record."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self._secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "[redacted]")
+        text = _TOKEN.sub("[redacted]", text)
+        return _QUERY_SECRET.sub(lambda m: f"{m.group(1)}=[redacted]", text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = self.redact(message)
+        if record.exc_info:
+            # Render the traceback now so it is redacted too.
+            cleaned = cleaned + "\n" + self.redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+            record.exc_text = None
+        record.msg, record.args = cleaned, None
+        return True
+
+
+def configure(*, level: str, secrets: list[str]) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.addFilter(RedactSecrets(secrets))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    # urllib3 logs full URLs, which for the Graph API carry access_token.
+    logging.getLogger("urllib3").setLevel(logging.WARNING)

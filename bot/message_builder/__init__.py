@@ -1,0 +1,1 @@
+"""Block Kit builders, apart from the handlers. Every message carries fallback text."""

@@ -1,0 +1,35 @@
+"""Action and view ids: one enum, so handlers and builders cannot drift apart."""
+
+from enum import StrEnum
+
+
+class ActionId(StrEnum):
+    REPLY = "item_reply"
+    ASK_OWNER = "item_ask_owner"
+    CLAIM = "item_claim"
+    CLOSE = "item_close"  # the Ignore / Spam menu
+    APPROVE = "draft_approve"
+    REJECT = "draft_reject"
+    EDIT = "draft_edit"
+    RETRY = "draft_retry"
+    ANSWER = "owner_answer"
+    OPEN_IN_CHANNEL = "owner_open_in_channel"
+    USE_AS_REPLY = "answer_use_as_reply"
+
+
+class ViewId(StrEnum):
+    REPLY = "reply_modal"
+    REJECT = "reject_modal"
+    ASK_OWNER = "ask_owner_modal"
+    ANSWER = "answer_modal"
+
+
+class BlockId(StrEnum):
+    REPLY_TEXT = "reply_text"
+    SEND_AT = "send_at"
+    REASON = "reason"
+    QUESTION = "question"
+    ANSWER = "answer"
+
+
+INPUT_ACTION = "value"  # the action_id of every input element inside our modals

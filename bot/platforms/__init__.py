@@ -1,0 +1,1 @@
+"""One adapter per network, behind the `Platform` port in `base`."""

@@ -1,0 +1,108 @@
+"""The platform port: what crosses between Social Inbox and a social network."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class Author:
+    id: str
+    name: str
+    handle: str
+    url: str
+
+
+@dataclass(frozen=True)
+class IncomingItem:
+    """A comment or mention as the platform delivered it."""
+
+    platform: str
+    external_id: str
+    account_external_id: str
+    author: Author
+    text: str
+    url: str
+    created_at: datetime
+    parent_external_id: str | None = None
+    # The post (Meta) or conversation (X) the item belongs to.
+    conversation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    """An edit or removal of an item we may already show."""
+
+    platform: str
+    external_id: str
+    verb: str  # "edited" | "removed"
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class ReplyTarget:
+    """What a platform needs to answer one item."""
+
+    external_id: str
+    author_handle: str
+    conversation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Published:
+    external_id: str
+    url: str
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    items: list[IncomingItem] = field(default_factory=list)
+    newest_id: str | None = None
+
+
+class PlatformError(Exception):
+    """A platform refused or failed; `reason` is the platform's own words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TransientError(PlatformError):
+    """Worth retrying: timeouts, 5xx, rate limits."""
+
+    def __init__(self, reason: str, *, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class PermanentError(PlatformError):
+    """Retrying will not help: auth, deleted comment, policy."""
+
+
+@runtime_checkable
+class Platform(Protocol):
+    name: str
+    label: str
+    max_reply_length: int
+
+    def reply_length(self, text: str) -> int:
+        """How the platform counts `text` against `max_reply_length`."""
+        ...
+
+    def publish_reply(self, *, target: ReplyTarget, text: str) -> Published: ...
+
+    def permalink(self, *, external_id: str, conversation_id: str | None) -> str | None:
+        """A better link to the item than the webhook carried, or None."""
+        ...
+
+
+@runtime_checkable
+class PollingPlatform(Platform, Protocol):
+    def cursor_key(self) -> str:
+        """Names the stored since_id of this account's feed."""
+        ...
+
+    def fetch_new(self, *, since_id: str | None) -> FetchResult: ...

@@ -1,0 +1,35 @@
+"""Facebook Page comments: in by the `feed` webhook, out as a comment on the comment."""
+
+from __future__ import annotations
+
+from bot.platforms.base import IncomingItem, PlatformError, Published, ReplyTarget
+from bot.platforms.graph import GraphClient
+
+
+class FacebookPlatform:
+    name = "facebook"
+    label = "Facebook"
+    max_reply_length = 8000
+
+    def __init__(self, *, page_id: str, graph: GraphClient) -> None:
+        self.page_id = page_id
+        self._graph = graph
+
+    def reply_length(self, text: str) -> int:
+        return len(text)
+
+    def permalink(self, *, external_id: str, conversation_id: str | None) -> str | None:
+        try:
+            return self._graph.get(external_id, fields="permalink_url").get("permalink_url")
+        except PlatformError:
+            return None
+
+    def publish_reply(self, *, target: ReplyTarget, text: str) -> Published:
+        result = self._graph.post(target.external_id, "comments", message=text)
+        reply_id = str(result["id"])
+        return Published(external_id=reply_id, url=comment_url(reply_id))
+
+
+def comment_url(comment_id: str) -> str:
+    # A comment id is "<post>_<comment>"; facebook.com/<id> resolves it.
+    return f"https://www.facebook.com/{comment_id}"

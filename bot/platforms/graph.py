@@ -1,0 +1,67 @@
+"""The Graph API client: the one module that imports facebook-sdk.
+
+facebook-sdk (last released 2018) validates versions against a list that stops at
+3.1 and hard-codes graph.facebook.com. We construct it without a version and then set
+the attribute it puts in every path, and give it a session that points at
+META_GRAPH_URL and has a timeout. Its errors become ours here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import facebook
+import requests
+
+from bot.platforms.base import PermanentError, TransientError
+from bot.platforms.http import RebasedSession
+
+_SDK_HOST = "https://graph.facebook.com/"
+# Graph error codes that mean "try again later" (throttling, temporary outage).
+_TRANSIENT_CODES = {1, 2, 4, 17, 32, 341, 368, 613, 80001, 80002, 80005, 80006}
+
+
+class _GraphSession(RebasedSession):
+    """Turns HTTP-level trouble into our errors before the SDK misreads a non-JSON body."""
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        try:
+            response = super().request(method, url, *args, **kwargs)
+        except requests.Timeout:
+            raise TransientError("Graph API did not answer in time") from None
+        except requests.ConnectionError:
+            raise TransientError("Graph API could not be reached") from None
+        content_type = response.headers.get("content-type", "")
+        if "json" not in content_type:
+            if response.status_code >= 500 or response.status_code == 429:
+                raise TransientError(f"Graph API answered HTTP {response.status_code}")
+            raise PermanentError(f"Graph API answered HTTP {response.status_code} without JSON")
+        return response
+
+
+class GraphClient:
+    def __init__(self, *, access_token: str, graph_url: str, version: str, timeout: float) -> None:
+        session = _GraphSession(origin=_SDK_HOST, base=graph_url.rstrip("/") + "/", timeout=timeout)
+        self._api = facebook.GraphAPI(access_token=access_token, timeout=timeout, session=session)
+        self._api.version = version
+
+    def get(self, object_id: str, *, fields: str) -> dict[str, Any]:
+        return self._call(lambda: self._api.get_object(object_id, fields=fields))
+
+    def post(self, object_id: str, edge: str, **data: str) -> dict[str, Any]:
+        return self._call(lambda: self._api.put_object(object_id, edge, **data))
+
+    @staticmethod
+    def _call(fn: Any) -> dict[str, Any]:
+        try:
+            result = fn()
+        except facebook.GraphAPIError as exc:
+            error = exc.result.get("error", {}) if isinstance(exc.result, dict) else {}
+            code = error.get("code") if isinstance(error, dict) else None
+            message = str(exc.message)
+            if (isinstance(error, dict) and error.get("is_transient")) or code in _TRANSIENT_CODES:
+                raise TransientError(f"Graph API: {message}") from None
+            raise PermanentError(f"Graph API: {message}") from None
+        if not isinstance(result, dict):
+            raise PermanentError("Graph API answered with something other than an object")
+        return result

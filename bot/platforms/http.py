@@ -1,0 +1,26 @@
+"""A requests session that points a vendor SDK at a configurable base URL, with a timeout.
+
+tweepy and facebook-sdk hard-code their hosts and leave timeouts unset; both accept a
+session, so the adapters hand them this one instead of patching module constants.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+
+class RebasedSession(requests.Session):
+    def __init__(self, *, origin: str, base: str, timeout: float) -> None:
+        super().__init__()
+        self._origin = origin.rstrip("/")
+        self._base = base.rstrip("/")
+        self._timeout = timeout
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if isinstance(url, str) and url.startswith(self._origin):
+            url = self._base + url[len(self._origin) :]
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self._timeout
+        return super().request(method, url, *args, **kwargs)

@@ -1,0 +1,40 @@
+"""Instagram business comments: in by the `comments` webhook, out via /{comment-id}/replies."""
+
+from __future__ import annotations
+
+from bot.platforms.base import IncomingItem, PlatformError, Published, ReplyTarget
+from bot.platforms.graph import GraphClient
+
+
+class InstagramPlatform:
+    name = "instagram"
+    label = "Instagram"
+    max_reply_length = 2200
+
+    def __init__(self, *, account_id: str, graph: GraphClient) -> None:
+        self.account_id = account_id
+        self._graph = graph
+        self._media_links: dict[str, str] = {}
+
+    def reply_length(self, text: str) -> int:
+        return len(text)
+
+    def permalink(self, *, external_id: str, conversation_id: str | None) -> str | None:
+        media_id = conversation_id
+        if not media_id:
+            return None
+        if media_id not in self._media_links:
+            try:
+                link = self._graph.get(media_id, fields="permalink").get("permalink")
+            except PlatformError:
+                return None
+            if not link:
+                return None
+            self._media_links[media_id] = link
+        return self._media_links[media_id]
+
+    def publish_reply(self, *, target: ReplyTarget, text: str) -> Published:
+        result = self._graph.post(target.external_id, "replies", message=text)
+        reply_id = str(result["id"])
+        media_link = self._media_links.get(target.conversation_id or "")
+        return Published(external_id=reply_id, url=media_link or "https://www.instagram.com/")

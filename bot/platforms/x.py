@@ -1,0 +1,175 @@
+"""X (Twitter) with tweepy: mentions are polled with since_id, replies are posts in reply."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+import tweepy
+
+from bot.platforms.base import (
+    Author,
+    FetchResult,
+    IncomingItem,
+    PermanentError,
+    PlatformError,
+    Published,
+    ReplyTarget,
+    TransientError,
+)
+from bot.platforms.http import RebasedSession
+
+log = logging.getLogger(__name__)
+
+_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+_TWEEPY_HOST = "https://api.twitter.com"
+NOT_ENGAGED_HINT = (
+    "X only accepts replies to accounts that mentioned or engaged with us; this author did not, so X refused it"
+)
+
+
+class XPlatform:
+    name = "x"
+    label = "X"
+    max_reply_length = 280
+    url_length = 23
+    # First poll of a new install: show this many recent mentions, not the whole history.
+    first_poll_results = 20
+    page_size = 100
+
+    def __init__(
+        self,
+        *,
+        bearer_token: str,
+        api_key: str,
+        api_secret: str,
+        access_token: str,
+        access_token_secret: str,
+        api_url: str,
+        timeout: float,
+        user_id: str | None = None,
+    ) -> None:
+        self._client = tweepy.Client(
+            bearer_token=bearer_token,
+            consumer_key=api_key,
+            consumer_secret=api_secret,
+            access_token=access_token,
+            access_token_secret=access_token_secret,
+        )
+        self._client.session = RebasedSession(origin=_TWEEPY_HOST, base=api_url, timeout=timeout)
+        self._user_id = user_id
+        self._username: str | None = None
+
+    def cursor_key(self) -> str:
+        return f"x:mentions:{self.account_id()}"
+
+    def account_id(self) -> str:
+        if self._user_id is None:
+            me = self._call(lambda: self._client.get_me(user_auth=True))
+            self._user_id = str(me.data["id"])
+            self._username = me.data["username"]
+        return self._user_id
+
+    def reply_length(self, text: str) -> int:
+        # X counts every link as 23 characters whatever its length (t.co wrapping).
+        return len(_URL.sub("x" * self.url_length, text))
+
+    def permalink(self, *, external_id: str, conversation_id: str | None) -> str | None:
+        return None
+
+    def fetch_new(self, *, since_id: str | None) -> FetchResult:
+        user_id = self.account_id()
+        items: list[IncomingItem] = []
+        newest: str | None = None
+        token: str | None = None
+        while True:
+            response = self._call(
+                lambda: self._client.get_users_mentions(
+                    user_id,
+                    since_id=since_id,
+                    max_results=self.page_size if since_id else self.first_poll_results,
+                    pagination_token=token,
+                    expansions=["author_id"],
+                    tweet_fields=["created_at", "conversation_id", "referenced_tweets", "author_id"],
+                    user_fields=["username", "name"],
+                )
+            )
+            meta: dict[str, Any] = response.meta or {}
+            if newest is None and meta.get("newest_id"):
+                newest = str(meta["newest_id"])
+            users = {str(u.id): u for u in (response.includes or {}).get("users", [])}
+            for tweet in response.data or []:
+                if str(tweet.author_id) == user_id:
+                    continue  # our own posts in a thread that mentions us
+                items.append(self._to_item(tweet, users, user_id))
+            token = meta.get("next_token")
+            # Without since_id only the newest page is wanted; with it, every page since.
+            if not token or not since_id:
+                break
+        items.sort(key=lambda item: int(item.external_id))
+        return FetchResult(items=items, newest_id=newest)
+
+    def publish_reply(self, *, target: ReplyTarget, text: str) -> Published:
+        response = self._call(
+            lambda: self._client.create_tweet(text=text, in_reply_to_tweet_id=target.external_id, user_auth=True)
+        )
+        tweet_id = str(response.data["id"])
+        handle = self._username or "i/web"
+        return Published(external_id=tweet_id, url=f"https://x.com/{handle}/status/{tweet_id}")
+
+    def _to_item(self, tweet: Any, users: dict[str, Any], user_id: str) -> IncomingItem:
+        author = users.get(str(tweet.author_id))
+        username = author.username if author else str(tweet.author_id)
+        replied_to = next(
+            (str(ref.id) for ref in (tweet.referenced_tweets or []) if ref.type == "replied_to"), None
+        )
+        created = tweet.created_at or datetime.now(UTC)
+        return IncomingItem(
+            platform=self.name,
+            external_id=str(tweet.id),
+            account_external_id=user_id,
+            author=Author(
+                id=str(tweet.author_id),
+                name=author.name if author else username,
+                handle=f"@{username}",
+                url=f"https://x.com/{username}",
+            ),
+            text=tweet.text,
+            url=f"https://x.com/{username}/status/{tweet.id}",
+            created_at=created.astimezone(UTC),
+            parent_external_id=replied_to,
+            conversation_id=str(tweet.conversation_id) if tweet.conversation_id else None,
+        )
+
+    def _call(self, fn: Any) -> Any:
+        """Run a tweepy call, turning its errors into ours."""
+        try:
+            return fn()
+        except tweepy.TooManyRequests as exc:
+            reset = exc.response.headers.get("x-rate-limit-reset")
+            wait = max(1.0, float(reset) - time.time()) if reset else 60.0
+            raise TransientError(f"X rate limit reached; resets in {wait:.0f}s", retry_after=wait) from None
+        except tweepy.TwitterServerError as exc:
+            raise TransientError(f"X server error {exc.response.status_code}: {_reason(exc)}") from None
+        except tweepy.Forbidden as exc:
+            reason = _reason(exc)
+            if "mentioned or otherwise engaged" in reason:
+                raise PermanentError(f"{NOT_ENGAGED_HINT} ({reason})") from None
+            raise PermanentError(f"X refused: {reason}") from None
+        except tweepy.HTTPException as exc:
+            raise PermanentError(f"X error {exc.response.status_code}: {_reason(exc)}") from None
+        except requests.Timeout:
+            raise TransientError("X did not answer in time") from None
+        except requests.ConnectionError:
+            raise TransientError("X could not be reached") from None
+        except tweepy.TweepyException as exc:
+            raise PlatformError(f"X error: {exc}") from None
+
+
+def _reason(exc: tweepy.HTTPException) -> str:
+    messages = list(exc.api_messages) or list(exc.api_errors) or [exc.response.reason or ""]
+    return "; ".join(str(m) for m in messages if m) or f"HTTP {exc.response.status_code}"

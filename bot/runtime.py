@@ -1,0 +1,156 @@
+"""Wiring: builds every part from the settings once, starts and stops the background work."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime
+from dataclasses import dataclass, field
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+
+from bot import jobs
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.platforms.base import Platform, PollingPlatform
+from bot.platforms.facebook import FacebookPlatform
+from bot.platforms.graph import GraphClient
+from bot.platforms.instagram import InstagramPlatform
+from bot.platforms.x import XPlatform
+from bot.services.ingest import Ingestor
+from bot.services.polling import Poller
+from bot.services.relay import Relay
+from bot.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    client: WebClient
+    platforms: dict[str, Platform]
+    clock: Clock
+    relay: Relay
+    ingestor: Ingestor
+    pollers: dict[str, Poller]
+    scheduler: BackgroundScheduler
+    bolt: App
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def start(self) -> None:
+        jobs.bind(self)
+        self.relay.start()
+        for name in self.pollers:
+            self.scheduler.add_job(
+                jobs.poll,
+                "interval",
+                seconds=self.settings.twitter_poll_seconds,
+                args=[self.key, name],
+                id=f"poll:{name}",
+                next_run_time=datetime.now(UTC),  # poll at start, then every interval
+                max_instances=1,
+                coalesce=True,
+            )
+        self.scheduler.start()
+        self.relay.wake()  # post whatever was stored but not shown before a restart
+
+    def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        self.relay.stop()
+        jobs.unbind(self)
+        self.db.dispose()
+
+
+def slack_client(settings: Settings) -> WebClient:
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/",
+        timeout=int(settings.http_timeout_seconds),
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def build_platforms(settings: Settings) -> dict[str, Platform]:
+    platforms: dict[str, Platform] = {}
+    timeout = settings.http_timeout_seconds
+    if settings.x_enabled:
+        platforms["x"] = XPlatform(
+            bearer_token=settings.twitter_bearer_token or "",
+            api_key=settings.twitter_api_key or "",
+            api_secret=settings.twitter_api_secret or "",
+            access_token=settings.twitter_access_token or "",
+            access_token_secret=settings.twitter_access_token_secret or "",
+            api_url=settings.twitter_api_url,
+            timeout=timeout,
+            user_id=settings.twitter_user_id,
+        )
+    if settings.meta_enabled:
+        graph = GraphClient(
+            access_token=settings.facebook_page_token or "",
+            graph_url=settings.meta_graph_url,
+            version=settings.meta_graph_version,
+            timeout=timeout,
+        )
+        if settings.facebook_enabled:
+            platforms["facebook"] = FacebookPlatform(page_id=settings.facebook_page_id or "", graph=graph)
+        if settings.instagram_enabled:
+            platforms["instagram"] = InstagramPlatform(account_id=settings.instagram_account_id or "", graph=graph)
+    return platforms
+
+
+def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
+    from bot.app import build_app  # the handlers import services; keep the import graph one-way
+
+    clock = clock or SystemClock()
+    db = Database(url=settings.database_url)
+    db.migrate()
+    client = slack_client(settings)
+    platforms = build_platforms(settings)
+    relay = Relay(db=db, client=client, platforms=platforms, clock=clock)
+    ingestor = Ingestor(
+        db=db,
+        default_channel=settings.slack_inbox_channel,
+        channels={
+            name: channel
+            for name, channel in (
+                ("x", settings.twitter_slack_channel),
+                ("facebook", settings.facebook_slack_channel),
+                ("instagram", settings.instagram_slack_channel),
+            )
+            if channel
+        },
+        owner_keywords=settings.owner_keywords,
+        on_stored=relay.wake,
+    )
+    pollers = {
+        name: Poller(db=db, platform=platform, ingestor=ingestor, clock=clock)
+        for name, platform in platforms.items()
+        if isinstance(platform, PollingPlatform)
+    }
+    runtime = Runtime(
+        settings=settings,
+        db=db,
+        client=client,
+        platforms=platforms,
+        clock=clock,
+        relay=relay,
+        ingestor=ingestor,
+        pollers=pollers,
+        scheduler=BackgroundScheduler(timezone="UTC"),
+        bolt=App(
+            client=client,
+            signing_secret=settings.slack_signing_secret or "unused-in-socket-mode",
+            token_verification_enabled=False,
+        ),
+    )
+    build_app(runtime)
+    return runtime

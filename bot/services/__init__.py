@@ -1,0 +1,1 @@
+"""Domain services: ingestion, the Slack relay, replies, schedules, the owner."""

@@ -1,0 +1,140 @@
+"""Ingestion: an item is stored (with its Slack task) in one transaction before anything else.
+
+Whatever happens to Slack afterwards, the item is in the database and the relay will
+post it; the unique (platform, external_id) key makes every redelivery a no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot.platforms.base import IncomingItem, ItemChange
+from bot.storage.db import Database
+from bot.storage.models import Account, Draft, Item, utcnow
+from bot.storage.queries import audit, enqueue, find_item
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Ingestor:
+    db: Database
+    default_channel: str
+    channels: dict[str, str] = field(default_factory=dict)  # platform -> channel override
+    owner_keywords: list[str] = field(default_factory=list)
+    on_stored: Callable[[], None] = lambda: None  # wakes the relay
+    _accounts: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        words = [re.escape(w) for w in self.owner_keywords if w]
+        self._owner_words = re.compile(r"\b(" + "|".join(words) + r")", re.IGNORECASE) if words else None
+
+    def ingest(self, incoming: IncomingItem) -> int | None:
+        """Store a new item and queue its Slack message; None when it was already stored."""
+        account_id = self._account_id(incoming)
+        try:
+            with self.db.session() as session:
+                if find_item(session, platform=incoming.platform, external_id=incoming.external_id):
+                    return None
+                item = self._new_item(session, incoming, account_id=account_id)
+                session.add(item)
+                session.flush()
+                assert item.id is not None
+                enqueue(session, kind="post_item", item_id=item.id)
+                audit(session, item_id=item.id, actor=incoming.platform, action="received")
+                item_id = item.id
+        except IntegrityError:
+            # Another delivery of the same item won the race; it is stored once.
+            return None
+        log.info("ingest.stored item=%s platform=%s", item_id, incoming.platform)
+        self.on_stored()
+        return item_id
+
+    def apply_change(self, change: ItemChange) -> bool:
+        with self.db.session() as session:
+            item = find_item(session, platform=change.platform, external_id=change.external_id)
+            if item is None or item.id is None:
+                return False
+            if change.verb == "removed":
+                if item.removed:
+                    return False
+                item.removed = True
+            elif change.verb == "edited" and change.text is not None:
+                if change.text == item.text:
+                    return False
+                item.text = change.text
+                item.edited_at = utcnow()
+            else:
+                return False
+            session.add(item)
+            enqueue(session, kind="update_item", item_id=item.id)
+            enqueue(session, kind="note", item_id=item.id, text=_change_note(change))
+            audit(session, item_id=item.id, actor=change.platform, action=change.verb)
+        log.info("ingest.changed item=%s verb=%s", item.id, change.verb)
+        self.on_stored()
+        return True
+
+    def _new_item(self, session: Session, incoming: IncomingItem, *, account_id: int) -> Item:
+        return Item(
+            platform=incoming.platform,
+            external_id=incoming.external_id,
+            account_id=account_id,
+            author_id=incoming.author.id,
+            author_name=incoming.author.name,
+            author_handle=incoming.author.handle,
+            author_url=incoming.author.url,
+            text=incoming.text,
+            url=incoming.url,
+            parent_external_id=incoming.parent_external_id,
+            conversation_id=incoming.conversation_id,
+            root_item_id=self._root_item(session, incoming),
+            created_at=incoming.created_at,
+            owner_hint=bool(self._owner_words and self._owner_words.search(incoming.text)),
+        )
+
+    def _root_item(self, session: Session, incoming: IncomingItem) -> int | None:
+        """A reply to an item we show, or to our published reply, goes into that item's thread."""
+        parent_id = incoming.parent_external_id
+        if not parent_id:
+            return None
+        parent = find_item(session, platform=incoming.platform, external_id=parent_id)
+        if parent is None:
+            parent = session.exec(
+                select(Item)
+                .join(Draft, Draft.item_id == Item.id)  # type: ignore[arg-type]
+                .where(Item.platform == incoming.platform, Draft.published_id == parent_id)
+            ).first()
+        if parent is None:
+            return None
+        return parent.root_item_id or parent.id
+
+    def _account_id(self, incoming: IncomingItem) -> int:
+        key = (incoming.platform, incoming.account_external_id)
+        if key not in self._accounts:
+            query = select(Account).where(Account.platform == key[0], Account.external_id == key[1])
+            with self.db.session() as session:
+                account = session.exec(query).first()
+            if account is None:
+                channel = self.channels.get(incoming.platform) or self.default_channel
+                try:
+                    with self.db.session() as session:
+                        session.add(Account(platform=key[0], external_id=key[1], slack_channel=channel))
+                except IntegrityError:
+                    pass  # a concurrent first item created it
+                with self.db.session() as session:
+                    account = session.exec(query).one()
+            assert account.id is not None
+            self._accounts[key] = account.id
+        return self._accounts[key]
+
+
+def _change_note(change: ItemChange) -> str:
+    if change.verb == "removed":
+        return ":wastebasket: The author removed this comment."
+    return f":pencil2: The author edited this comment. It now reads:\n>{change.text}"

@@ -1,0 +1,1 @@
+"""Storage: sqlmodel tables, the engine and sessions, and the queries the services use."""

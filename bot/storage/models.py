@@ -1,0 +1,176 @@
+"""The tables. Times are aware UTC datetimes (sqlmodel stores them as UTC on every database)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class ItemState(StrEnum):
+    NEW = "new"
+    CLAIMED = "claimed"
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    WAITING_OWNER = "waiting_owner"
+    REPLIED = "replied"
+    IGNORED = "ignored"
+    SPAM = "spam"
+    FAILED = "failed"
+
+
+CLOSED_STATES = frozenset({ItemState.REPLIED, ItemState.IGNORED, ItemState.SPAM})
+
+
+class DraftStatus(StrEnum):
+    PENDING = "pending"  # awaiting approval
+    APPROVED = "approved"  # in the outbox, due at send_at (or now)
+    PUBLISHING = "publishing"  # claimed by one process for the platform call
+    PUBLISHED = "published"
+    FAILED = "failed"
+    REJECTED = "rejected"
+    SUPERSEDED = "superseded"  # replaced by a newer draft before it was sent
+    CANCELLED = "cancelled"
+
+
+class Account(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(index=True)
+    external_id: str
+    name: str = ""
+    slack_channel: str
+
+
+class Item(SQLModel, table=True):
+    """One comment or mention. Its id is the `#N` people type in Slack."""
+
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str
+    external_id: str
+    account_id: int = Field(foreign_key="account.id", index=True)
+    author_id: str = ""
+    author_name: str = ""
+    author_handle: str = ""
+    author_url: str = ""
+    text: str = ""
+    url: str = ""
+    parent_external_id: str | None = None
+    conversation_id: str | None = Field(default=None, index=True)
+    # The item whose Slack thread this one lands in (a reply to something we already show).
+    root_item_id: int | None = Field(default=None, foreign_key="item.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    received_at: datetime = Field(default_factory=utcnow)
+    edited_at: datetime | None = None
+    removed: bool = False
+    state: str = Field(default=ItemState.NEW, index=True)
+    claimed_by: str | None = None
+    owner_hint: bool = False
+
+
+class ItemMessage(SQLModel, table=True):
+    """The Slack message that shows an item, and the thread its history goes into."""
+
+    item_id: int = Field(primary_key=True, foreign_key="item.id")
+    channel: str
+    ts: str
+    thread_ts: str
+    posted_at: datetime = Field(default_factory=utcnow)
+
+
+class SlackTask(SQLModel, table=True):
+    """Durable relay to Slack: something to post or update, kept until Slack has it.
+
+    kind: "post_item" (the item's message), "update_item" (re-render it from the
+    database), "note" (a message in the item's thread, `text`/`blocks_json`), and
+    kinds about one draft or owner question named by `ref_id`. Messages are rendered
+    when the task runs, so they always show the latest state.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    item_id: int = Field(foreign_key="item.id", index=True)
+    ref_id: int | None = None
+    text: str = ""
+    blocks_json: str | None = None
+    done: bool = Field(default=False, index=True)
+    attempts: int = 0
+    not_before: datetime = Field(default_factory=utcnow)
+    claimed_until: datetime | None = None
+    last_error: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PollCursor(SQLModel, table=True):
+    key: str = Field(primary_key=True)
+    since_id: str | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Draft(SQLModel, table=True):
+    """A reply: drafted, approved, then published once through the outbox."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    text: str
+    author: str
+    status: str = Field(default=DraftStatus.PENDING, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    reason: str | None = None
+    send_at: datetime | None = Field(default=None, index=True)
+    scheduled_by: str | None = None
+    slack_ts: str | None = None
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    claimed_until: datetime | None = None
+    published_id: str | None = None
+    published_url: str | None = None
+    published_at: datetime | None = None
+    last_error: str | None = None
+
+
+class OwnerQuestion(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    question: str
+    asked_by: str
+    asked_at: datetime = Field(default_factory=utcnow)
+    dm_channel: str | None = None
+    dm_ts: str | None = Field(default=None, index=True)
+    answer: str | None = None
+    answered_at: datetime | None = None
+    reminders_sent: int = 0
+    next_reminder_at: datetime | None = None
+
+
+class UserProfile(SQLModel, table=True):
+    """Cache of a Slack user's time zone (users.info `tz`)."""
+
+    user_id: str = Field(primary_key=True)
+    tz: str
+    fetched_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEvent(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int | None = Field(default=None, foreign_key="item.id", index=True)
+    actor: str
+    action: str
+    detail: str = ""
+    at: datetime = Field(default_factory=utcnow)
+
+
+class SchemaVersion(SQLModel, table=True):
+    id: int = Field(default=1, primary_key=True)
+    version: int

@@ -1,0 +1,86 @@
+"""Queries the services share. Functions take an open session; the caller owns the transaction."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from bot.storage.models import (
+    AuditEvent,
+    Draft,
+    DraftStatus,
+    Item,
+    ItemMessage,
+    OwnerQuestion,
+    SlackTask,
+    utcnow,
+)
+
+
+def find_item(session: Session, *, platform: str, external_id: str) -> Item | None:
+    return session.exec(
+        select(Item).where(Item.platform == platform, Item.external_id == external_id)
+    ).first()
+
+
+def item_message(session: Session, *, item_id: int) -> ItemMessage | None:
+    return session.get(ItemMessage, item_id)
+
+
+def latest_draft(session: Session, *, item_id: int) -> Draft | None:
+    return session.exec(
+        select(Draft)
+        .where(Draft.item_id == item_id, Draft.status != DraftStatus.SUPERSEDED)
+        .order_by(col(Draft.id).desc())
+    ).first()
+
+
+def open_question_count(session: Session, *, item_id: int) -> int:
+    return session.exec(
+        select(func.count())
+        .select_from(OwnerQuestion)
+        .where(OwnerQuestion.item_id == item_id, col(OwnerQuestion.answered_at).is_(None))
+    ).one()
+
+
+def enqueue(
+    session: Session,
+    *,
+    kind: str,
+    item_id: int,
+    ref_id: int | None = None,
+    text: str = "",
+    blocks: list[dict[str, Any]] | None = None,
+    not_before: datetime | None = None,
+) -> None:
+    """Queue something for Slack. Pending re-renders of one message collapse into one task."""
+    if kind.startswith("update_"):
+        pending = session.exec(
+            select(SlackTask.id).where(
+                SlackTask.item_id == item_id,
+                SlackTask.kind == kind,
+                SlackTask.ref_id == ref_id,
+                col(SlackTask.done).is_(False),
+                col(SlackTask.claimed_until).is_(None),
+            )
+        ).first()
+        if pending is not None:
+            return
+    session.add(
+        SlackTask(
+            kind=kind,
+            item_id=item_id,
+            ref_id=ref_id,
+            text=text,
+            blocks_json=json.dumps(blocks) if blocks else None,
+            not_before=not_before or utcnow(),
+        )
+    )
+
+
+def audit(session: Session, *, item_id: int | None, actor: str, action: str, detail: str = "") -> None:
+    session.add(AuditEvent(item_id=item_id, actor=actor, action=action, detail=detail))

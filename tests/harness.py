@@ -1,0 +1,228 @@
+"""A real bot on loopback: the Bolt app behind waitress, talking to the fakes.
+
+Tests speak to it the way Slack and Meta do: signed HTTP requests. Helpers here build
+the documented payload shapes and sign them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import threading
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+import requests
+from waitress.server import create_server
+
+from bot.clock import Clock
+from bot.config import Settings, load_settings
+from bot.runtime import Runtime, build_runtime
+from bot.web import create_web_app
+from tests.fakes.graph_api import FakeGraph
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.x_api import FakeX
+
+SIGNING_SECRET = "test-signing-secret"
+APP_SECRET = "test-meta-app-secret"
+VERIFY_TOKEN = "test-verify-token"
+INBOX = "C0INBOX"
+PAGE_ID = "111111"
+IG_ID = "178400000"
+TEAM_TOKEN = "xoxb-test-token"
+ALICE, BOB, CAROL, OWNER = "U0ALICE", "U0BOB", "U0CAROL", "U0OWNER"
+
+_ids = itertools.count(1)
+
+
+def settings_for(*, database_url: str, slack: FakeSlack, x_api: FakeX, graph: FakeGraph, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "slack_bot_token": TEAM_TOKEN,
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_api_url": slack.url + "/api/",
+        "slack_inbox_channel": INBOX,
+        "port": 0,
+        "database_url": database_url,
+        "http_timeout_seconds": 5,
+        "twitter_bearer_token": "x-bearer",
+        "twitter_api_key": "x-key",
+        "twitter_api_secret": "x-secret",
+        "twitter_access_token": "x-access",
+        "twitter_access_token_secret": "x-access-secret",
+        "twitter_api_url": x_api.url,
+        "twitter_poll_seconds": 3600,  # tests poll by hand unless they ask otherwise
+        "meta_app_secret": APP_SECRET,
+        "meta_verify_token": VERIFY_TOKEN,
+        "meta_graph_url": graph.url,
+        "meta_graph_version": "v21.0",
+        "facebook_page_id": PAGE_ID,
+        "facebook_page_token": "page-token",
+        "instagram_account_id": IG_ID,
+    }
+    values.update(overrides)
+    return load_settings(_env_file=None, **values)
+
+
+def slack_signature(body: bytes, timestamp: str, secret: str = SIGNING_SECRET) -> str:
+    base = b"v0:" + timestamp.encode() + b":" + body
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+def meta_signature(body: bytes, secret: str = APP_SECRET) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class Bot:
+    def __init__(self, settings: Settings, *, slack: FakeSlack, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.slack = slack
+        self.runtime: Runtime = build_runtime(settings, clock=clock)
+        self.server = create_server(create_web_app(self.runtime), host="127.0.0.1", port=0, threads=8)
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"  # type: ignore[union-attr]
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self.http = requests.Session()
+
+    def _serve(self) -> None:
+        try:
+            self.server.run()
+        except (OSError, ValueError):
+            pass
+
+    def start(self) -> None:
+        self.runtime.start()
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.server.close()
+        self.runtime.stop()
+
+    # -- Slack -> bot ----------------------------------------------------------------------
+
+    def post_slack(
+        self,
+        body: bytes,
+        *,
+        content_type: str,
+        timestamp: int | None = None,
+        signature: str | None = None,
+        sign: bool = True,
+    ) -> requests.Response:
+        ts = str(timestamp if timestamp is not None else int(time.time()))
+        headers = {"Content-Type": content_type}
+        if sign:
+            headers["X-Slack-Request-Timestamp"] = ts
+            headers["X-Slack-Signature"] = signature or slack_signature(body, ts)
+        return self.http.post(self.url + "/slack/events", data=body, headers=headers, timeout=10)
+
+    def command(self, text: str, *, user: str = ALICE, channel: str = INBOX, **kwargs: Any) -> tuple[requests.Response, str]:
+        """Run `/social TEXT`; returns the HTTP answer and the response_url name to read replies from."""
+        name = f"cmd{next(_ids)}"
+        form = {
+            "token": "legacy",
+            "team_id": FakeSlack.TEAM_ID,
+            "team_domain": "fakeshop",
+            "channel_id": channel,
+            "channel_name": "social-inbox",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": "/social",
+            "text": text,
+            "api_app_id": FakeSlack.APP_ID,
+            "response_url": self.slack.response_url(name),
+            "trigger_id": f"trigger-{name}",
+        }
+        body = urlencode(form).encode()
+        return self.post_slack(body, content_type="application/x-www-form-urlencoded", **kwargs), name
+
+    def interact(self, payload: dict[str, Any], **kwargs: Any) -> requests.Response:
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        return self.post_slack(body, content_type="application/x-www-form-urlencoded", **kwargs)
+
+    def click(
+        self,
+        action_id: str,
+        *,
+        value: str | None = None,
+        user: str = ALICE,
+        channel: str = INBOX,
+        message_ts: str = "1.000",
+        selected: str | None = None,
+        block_id: str = "b",
+    ) -> tuple[requests.Response, str]:
+        name = f"act{next(_ids)}"
+        action: dict[str, Any] = {"action_id": action_id, "block_id": block_id, "action_ts": str(time.time())}
+        if selected is not None:
+            action.update(type="static_select", selected_option={"value": selected, "text": {"type": "plain_text", "text": selected}})
+        else:
+            action.update(type="button", value=value)
+        payload = {
+            "type": "block_actions",
+            "user": {"id": user, "username": user.lower(), "team_id": FakeSlack.TEAM_ID},
+            "api_app_id": FakeSlack.APP_ID,
+            "team": {"id": FakeSlack.TEAM_ID, "domain": "fakeshop"},
+            "trigger_id": f"trigger-{name}",
+            "channel": {"id": channel, "name": "social-inbox"},
+            "container": {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": False},
+            "message": {"type": "message", "ts": message_ts, "text": ""},
+            "response_url": self.slack.response_url(name),
+            "actions": [action],
+        }
+        return self.interact(payload), name
+
+    def submit(
+        self, callback_id: str, *, values: dict[str, dict[str, dict[str, Any]]], private_metadata: str = "", user: str = ALICE
+    ) -> requests.Response:
+        payload = {
+            "type": "view_submission",
+            "user": {"id": user, "username": user.lower(), "team_id": FakeSlack.TEAM_ID},
+            "api_app_id": FakeSlack.APP_ID,
+            "team": {"id": FakeSlack.TEAM_ID, "domain": "fakeshop"},
+            "trigger_id": f"trigger-view{next(_ids)}",
+            "view": {
+                "id": f"V{next(_ids)}",
+                "type": "modal",
+                "callback_id": callback_id,
+                "private_metadata": private_metadata,
+                "state": {"values": values},
+            },
+        }
+        return self.interact(payload)
+
+    def event(self, event: dict[str, Any], **kwargs: Any) -> requests.Response:
+        body = json.dumps(
+            {
+                "token": "legacy",
+                "team_id": FakeSlack.TEAM_ID,
+                "api_app_id": FakeSlack.APP_ID,
+                "type": "event_callback",
+                "event_id": f"Ev{next(_ids)}",
+                "event_time": int(time.time()),
+                "event": event,
+            }
+        ).encode()
+        return self.post_slack(body, content_type="application/json", **kwargs)
+
+    def thread_message(self, *, channel: str, thread_ts: str, text: str, user: str = ALICE) -> requests.Response:
+        ts = f"{time.time():.6f}"
+        return self.event(
+            {"type": "message", "channel": channel, "user": user, "text": text, "ts": ts, "thread_ts": thread_ts,
+             "channel_type": "im" if channel.startswith("D") else "channel", "event_ts": ts}
+        )
+
+    # -- Meta -> bot ---------------------------------------------------------------------
+
+    def meta(self, payload: Any, *, signature: str | None = None, sign: bool = True) -> requests.Response:
+        body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        headers = {"Content-Type": "application/json"}
+        if sign:
+            headers["X-Hub-Signature-256"] = signature or meta_signature(body)
+        return self.http.post(self.url + "/webhooks/meta", data=body, headers=headers, timeout=10)
+
+    # -- reading what happened -------------------------------------------------------------
+
+    def item_messages(self) -> list[dict[str, Any]]:
+        """Top-level item messages the bot posted to the inbox, in order."""
+        return [p for p in self.slack.posted(INBOX) if p.get("metadata", {}).get("event_type") == "social_inbox_item"]

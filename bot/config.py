@@ -104,8 +104,9 @@ class Settings(BaseSettings):
             raise ValueError("must be an app-level token starting with xapp-")
         return value or None
 
-    @field_validator("slack_inbox_channel", "twitter_slack_channel", "facebook_slack_channel",
-                     "instagram_slack_channel")
+    @field_validator(
+        "slack_inbox_channel", "twitter_slack_channel", "facebook_slack_channel", "instagram_slack_channel"
+    )
     @classmethod
     def _channel(cls, value: str | None) -> str | None:
         if value and not _CHANNEL_ID.match(value):

@@ -36,3 +36,15 @@ def poll(runtime_key: str, platform: str) -> None:
     runtime = _runtime(runtime_key)
     if runtime is not None and platform in runtime.pollers:
         runtime.pollers[platform].poll()
+
+
+def publish_due(runtime_key: str) -> None:
+    runtime = _runtime(runtime_key)
+    if runtime is not None:
+        runtime.publisher.publish_due()
+
+
+def recover_interrupted(runtime_key: str) -> None:
+    runtime = _runtime(runtime_key)
+    if runtime is not None:
+        runtime.publisher.recover_interrupted()

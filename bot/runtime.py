@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, datetime
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
@@ -21,8 +21,12 @@ from bot.platforms.graph import GraphClient
 from bot.platforms.instagram import InstagramPlatform
 from bot.platforms.x import XPlatform
 from bot.services.ingest import Ingestor
+from bot.services.items import Items
 from bot.services.polling import Poller
+from bot.services.publisher import Publisher
 from bot.services.relay import Relay
+from bot.services.replies import Replies
+from bot.services.replies import register_runners as register_reply_runners
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -38,6 +42,9 @@ class Runtime:
     relay: Relay
     ingestor: Ingestor
     pollers: dict[str, Poller]
+    items: Items
+    replies: Replies
+    publisher: Publisher
     scheduler: BackgroundScheduler
     bolt: App
     key: str = field(default_factory=lambda: uuid.uuid4().hex)
@@ -56,12 +63,37 @@ class Runtime:
                 max_instances=1,
                 coalesce=True,
             )
+        # The database says what is due; this clock only looks often enough to be on time.
+        self.scheduler.add_job(
+            jobs.publish_due,
+            "interval",
+            seconds=1,
+            args=[self.key],
+            id="publish_due",
+            max_instances=1,
+            coalesce=True,
+        )
+        self.scheduler.add_job(
+            jobs.recover_interrupted,
+            "interval",
+            seconds=60,
+            args=[self.key],
+            id="recover_interrupted",
+            next_run_time=datetime.now(UTC),
+            max_instances=1,
+            coalesce=True,
+        )
         self.scheduler.start()
         self.relay.wake()  # post whatever was stored but not shown before a restart
+
+    def owner_answers(self, event: dict[str, object]) -> None:
+        """A message in a DM thread: the owner answering a question (see the owner service)."""
+        return None
 
     def stop(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
+        self.publisher.shutdown()
         self.relay.stop()
         jobs.unbind(self)
         self.db.dispose()
@@ -70,7 +102,9 @@ class Runtime:
 def slack_client(settings: Settings) -> WebClient:
     return WebClient(
         token=settings.slack_bot_token,
-        base_url=settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/",
+        base_url=settings.slack_api_url
+        if settings.slack_api_url.endswith("/")
+        else settings.slack_api_url + "/",
         timeout=int(settings.http_timeout_seconds),
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
@@ -103,7 +137,9 @@ def build_platforms(settings: Settings) -> dict[str, Platform]:
         if settings.facebook_enabled:
             platforms["facebook"] = FacebookPlatform(page_id=settings.facebook_page_id or "", graph=graph)
         if settings.instagram_enabled:
-            platforms["instagram"] = InstagramPlatform(account_id=settings.instagram_account_id or "", graph=graph)
+            platforms["instagram"] = InstagramPlatform(
+                account_id=settings.instagram_account_id or "", graph=graph
+            )
     return platforms
 
 
@@ -131,6 +167,17 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         owner_keywords=settings.owner_keywords,
         on_stored=relay.wake,
     )
+    items = Items(db=db, clock=clock, wake=relay.wake)
+    publisher = Publisher(db=db, platforms=platforms, clock=clock, wake=relay.wake)
+    replies = Replies(
+        db=db,
+        platforms=platforms,
+        clock=clock,
+        approvers=settings.approver_slack_users,
+        wake=relay.wake,
+        on_approved=publisher.publish,
+    )
+    register_reply_runners(relay)
     pollers = {
         name: Poller(db=db, platform=platform, ingestor=ingestor, clock=clock)
         for name, platform in platforms.items()
@@ -145,6 +192,9 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         relay=relay,
         ingestor=ingestor,
         pollers=pollers,
+        items=items,
+        replies=replies,
+        publisher=publisher,
         scheduler=BackgroundScheduler(timezone="UTC"),
         bolt=App(
             client=client,

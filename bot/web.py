@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from flask import Flask, Response, request
 from slack_bolt.adapter.flask import SlackRequestHandler
 
-from bot.platforms.meta_webhooks import MalformedWebhook, parse, signature_valid
 from bot.platforms.base import ItemChange
+from bot.platforms.meta_webhooks import MalformedWebhook, parse, signature_valid
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -27,7 +27,7 @@ def create_web_app(runtime: Runtime) -> Flask:
 
         @web.post("/slack/events")
         def slack_events() -> Response:
-            return slack_handler.handle(request)  # type: ignore[no-any-return]
+            return slack_handler.handle(request)
 
     @web.get("/healthz")
     def healthz() -> tuple[dict[str, object], int]:
@@ -64,7 +64,9 @@ def create_web_app(runtime: Runtime) -> Flask:
             changes = parse(
                 payload,
                 page_id=settings.facebook_page_id if "facebook" in runtime.platforms else None,
-                instagram_account_id=settings.instagram_account_id if "instagram" in runtime.platforms else None,
+                instagram_account_id=settings.instagram_account_id
+                if "instagram" in runtime.platforms
+                else None,
             )
         except (ValueError, MalformedWebhook) as exc:
             log.warning("meta.malformed error=%s", exc)

@@ -100,9 +100,7 @@ def graph() -> Iterator[FakeGraph]:
 
 
 @pytest.fixture
-def make_bot(
-    database_url: str, slack: FakeSlack, x_api: FakeX, graph: FakeGraph
-) -> Iterator[Any]:
+def make_bot(database_url: str, slack: FakeSlack, x_api: FakeX, graph: FakeGraph) -> Iterator[Any]:
     """Start bots (several, or one after another to model restarts) on one database."""
     bots: list[Bot] = []
 

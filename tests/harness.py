@@ -6,6 +6,7 @@ the documented payload shapes and sign them.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import itertools
@@ -38,7 +39,9 @@ ALICE, BOB, CAROL, OWNER = "U0ALICE", "U0BOB", "U0CAROL", "U0OWNER"
 _ids = itertools.count(1)
 
 
-def settings_for(*, database_url: str, slack: FakeSlack, x_api: FakeX, graph: FakeGraph, **overrides: Any) -> Settings:
+def settings_for(
+    *, database_url: str, slack: FakeSlack, x_api: FakeX, graph: FakeGraph, **overrides: Any
+) -> Settings:
     values: dict[str, Any] = {
         "slack_bot_token": TEAM_TOKEN,
         "slack_signing_secret": SIGNING_SECRET,
@@ -86,10 +89,8 @@ class Bot:
         self.http = requests.Session()
 
     def _serve(self) -> None:
-        try:
+        with contextlib.suppress(OSError, ValueError):  # the socket closes under run() on stop
             self.server.run()
-        except (OSError, ValueError):
-            pass
 
     def start(self) -> None:
         self.runtime.start()
@@ -117,7 +118,9 @@ class Bot:
             headers["X-Slack-Signature"] = signature or slack_signature(body, ts)
         return self.http.post(self.url + "/slack/events", data=body, headers=headers, timeout=10)
 
-    def command(self, text: str, *, user: str = ALICE, channel: str = INBOX, **kwargs: Any) -> tuple[requests.Response, str]:
+    def command(
+        self, text: str, *, user: str = ALICE, channel: str = INBOX, **kwargs: Any
+    ) -> tuple[requests.Response, str]:
         """Run `/social TEXT`; returns the HTTP answer and the response_url name to read replies from."""
         name = f"cmd{next(_ids)}"
         form = {
@@ -155,7 +158,10 @@ class Bot:
         name = f"act{next(_ids)}"
         action: dict[str, Any] = {"action_id": action_id, "block_id": block_id, "action_ts": str(time.time())}
         if selected is not None:
-            action.update(type="static_select", selected_option={"value": selected, "text": {"type": "plain_text", "text": selected}})
+            action.update(
+                type="static_select",
+                selected_option={"value": selected, "text": {"type": "plain_text", "text": selected}},
+            )
         else:
             action.update(type="button", value=value)
         payload = {
@@ -165,7 +171,12 @@ class Bot:
             "team": {"id": FakeSlack.TEAM_ID, "domain": "fakeshop"},
             "trigger_id": f"trigger-{name}",
             "channel": {"id": channel, "name": "social-inbox"},
-            "container": {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": False},
+            "container": {
+                "type": "message",
+                "message_ts": message_ts,
+                "channel_id": channel,
+                "is_ephemeral": False,
+            },
             "message": {"type": "message", "ts": message_ts, "text": ""},
             "response_url": self.slack.response_url(name),
             "actions": [action],
@@ -173,7 +184,12 @@ class Bot:
         return self.interact(payload), name
 
     def submit(
-        self, callback_id: str, *, values: dict[str, dict[str, dict[str, Any]]], private_metadata: str = "", user: str = ALICE
+        self,
+        callback_id: str,
+        *,
+        values: dict[str, dict[str, dict[str, Any]]],
+        private_metadata: str = "",
+        user: str = ALICE,
     ) -> requests.Response:
         payload = {
             "type": "view_submission",
@@ -205,11 +221,21 @@ class Bot:
         ).encode()
         return self.post_slack(body, content_type="application/json", **kwargs)
 
-    def thread_message(self, *, channel: str, thread_ts: str, text: str, user: str = ALICE) -> requests.Response:
+    def thread_message(
+        self, *, channel: str, thread_ts: str, text: str, user: str = ALICE
+    ) -> requests.Response:
         ts = f"{time.time():.6f}"
         return self.event(
-            {"type": "message", "channel": channel, "user": user, "text": text, "ts": ts, "thread_ts": thread_ts,
-             "channel_type": "im" if channel.startswith("D") else "channel", "event_ts": ts}
+            {
+                "type": "message",
+                "channel": channel,
+                "user": user,
+                "text": text,
+                "ts": ts,
+                "thread_ts": thread_ts,
+                "channel_type": "im" if channel.startswith("D") else "channel",
+                "event_ts": ts,
+            }
         )
 
     # -- Meta -> bot ---------------------------------------------------------------------
@@ -225,4 +251,8 @@ class Bot:
 
     def item_messages(self) -> list[dict[str, Any]]:
         """Top-level item messages the bot posted to the inbox, in order."""
-        return [p for p in self.slack.posted(INBOX) if p.get("metadata", {}).get("event_type") == "social_inbox_item"]
+        return [
+            p
+            for p in self.slack.posted(INBOX)
+            if p.get("metadata", {}).get("event_type") == "social_inbox_item"
+        ]

@@ -55,10 +55,13 @@ def test_socket_mode_needs_no_signing_secret() -> None:
 
 
 def test_the_bot_refuses_to_start_with_one_line(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TWITTER_", "META_", "FACEBOOK_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TWITTER_", "META_", "FACEBOOK_"))
+    }
     env.update({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "PYTHONPATH": str(ROOT)})
-    result = subprocess.run([sys.executable, "-m", "bot"], cwd=tmp_path, env=env, capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert lines == ["social-inbox: configuration error: SLACK_INBOX_CHANNEL is required (see .env.example)"]
@@ -67,6 +70,9 @@ def test_the_bot_refuses_to_start_with_one_line(tmp_path: Path) -> None:
 def test_env_example_lists_every_setting() -> None:
     from bot.config import Settings
 
-    listed = {line.split("=")[0] for line in (ROOT / ".env.example").read_text().splitlines()
-              if line and not line.startswith("#")}
+    listed = {
+        line.split("=")[0]
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    }
     assert {name.upper() for name in Settings.model_fields} == listed

@@ -13,8 +13,12 @@ def test_configured_secrets_and_token_shapes_are_masked(caplog: pytest.LogCaptur
     logger = logging.getLogger("test.redact")
     logger.addFilter(RedactSecrets(["super-secret-value"]))
     with caplog.at_level(logging.INFO, logger="test.redact"):
-        logger.info("token=%s secret=%s url=%s", "xoxb-123-456-abc", "super-secret-value",
-                    "https://graph/v21.0/1/comments?access_token=EAAB123&x=1")
+        logger.info(
+            "token=%s secret=%s url=%s",
+            "xoxb-123-456-abc",
+            "super-secret-value",
+            "https://graph/v21.0/1/comments?access_token=EAAB123&x=1",
+        )
         try:
             raise RuntimeError("failed with xapp-1-A0-secret")
         except RuntimeError:

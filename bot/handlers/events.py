@@ -1,4 +1,4 @@
-"""Event listeners: channel and DM messages, App Home."""
+"""Event listeners: a team member's message in an item's thread becomes a draft."""
 
 from __future__ import annotations
 
@@ -6,6 +6,12 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
+from slack_sdk import WebClient
+from sqlmodel import select
+
+from bot.services.errors import UserError
+from bot.slack_text import plain
+from bot.storage.models import ItemMessage
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -13,11 +19,36 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def _root_item(runtime: Runtime, *, channel: str, thread_ts: str) -> int | None:
+    with runtime.db.session() as session:
+        message = session.exec(
+            select(ItemMessage).where(ItemMessage.channel == channel, ItemMessage.ts == thread_ts)
+        ).first()
+    return message.item_id if message else None
+
+
 def register(app: App, runtime: Runtime) -> None:
     @app.event("message")
-    def on_message(event: dict[str, Any]) -> None:
-        # Thread replies become drafts or owner answers (see the replies and owner services).
-        return None
+    def on_message(event: dict[str, Any], client: WebClient) -> None:
+        # Edits, joins, bot posts (our own notes included) are not drafts.
+        if event.get("subtype") or event.get("bot_id") or not event.get("user"):
+            return
+        thread_ts = event.get("thread_ts")
+        if not thread_ts or thread_ts == event.get("ts"):
+            return
+        channel = event["channel"]
+        if event.get("channel_type") == "im":
+            runtime.owner_answers(event)
+            return
+        item_id = _root_item(runtime, channel=channel, thread_ts=thread_ts)
+        if item_id is None:
+            return
+        try:
+            runtime.replies.draft(item_id=item_id, text=plain(event.get("text", "")), author=event["user"])
+        except UserError as exc:
+            client.chat_postEphemeral(
+                channel=channel, user=event["user"], thread_ts=thread_ts, text=exc.message
+            )
 
     @app.event("app_home_opened")
     def on_home(event: dict[str, Any]) -> None:

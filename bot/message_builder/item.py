@@ -26,7 +26,9 @@ class ItemView:
 
 def fallback_text(view: ItemView) -> str:
     item = view.item
-    return f"#{item.id} {view.platform_label} {KIND.get(item.platform, 'item')} from {item.author_name} ({item.author_handle}): {item.text}"[:3000]
+    return f"#{item.id} {view.platform_label} {KIND.get(item.platform, 'item')} from {item.author_name} ({item.author_handle}): {item.text}"[
+        :3000
+    ]
 
 
 def state_line(view: ItemView) -> str:
@@ -73,7 +75,9 @@ def item_blocks(view: ItemView) -> list[dict[str, Any]]:
         author += f" ({link(item.author_url, item.author_handle)})"
     elif item.author_url:
         author = f"*{link(item.author_url, item.author_name)}*"
-    header = f"{emoji} *{view.platform_label} {kind}* · *#{item.id}*\n{author} · {slack_date(item.created_at)}"
+    header = (
+        f"{emoji} *{view.platform_label} {kind}* · *#{item.id}*\n{author} · {slack_date(item.created_at)}"
+    )
     text = quote(item.text)
     if item.edited_at is not None:
         text += "\n_(edited)_"

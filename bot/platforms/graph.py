@@ -24,7 +24,7 @@ _TRANSIENT_CODES = {1, 2, 4, 17, 32, 341, 368, 613, 80001, 80002, 80005, 80006}
 class _GraphSession(RebasedSession):
     """Turns HTTP-level trouble into our errors before the SDK misreads a non-JSON body."""
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         try:
             response = super().request(method, url, *args, **kwargs)
         except requests.Timeout:

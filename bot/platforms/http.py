@@ -18,7 +18,7 @@ class RebasedSession(requests.Session):
         self._base = base.rstrip("/")
         self._timeout = timeout
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         if isinstance(url, str) and url.startswith(self._origin):
             url = self._base + url[len(self._origin) :]
         if kwargs.get("timeout") is None:

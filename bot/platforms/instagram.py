@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.platforms.base import IncomingItem, PlatformError, Published, ReplyTarget
+from bot.platforms.base import PlatformError, Published, ReplyTarget
 from bot.platforms.graph import GraphClient
 
 

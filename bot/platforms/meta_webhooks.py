@@ -78,7 +78,9 @@ def _facebook(value: dict[str, Any], *, page_id: str) -> IncomingItem | ItemChan
     if verb == "remove":
         return ItemChange(platform="facebook", external_id=comment_id, verb="removed")
     if verb == "edited":
-        return ItemChange(platform="facebook", external_id=comment_id, verb="edited", text=_text(value, "message"))
+        return ItemChange(
+            platform="facebook", external_id=comment_id, verb="edited", text=_text(value, "message")
+        )
     if verb != "add":
         return None
     sender = value.get("from")
@@ -122,7 +124,9 @@ def _instagram(value: dict[str, Any], *, account_id: str) -> IncomingItem | None
         platform="instagram",
         external_id=comment_id,
         account_external_id=account_id,
-        author=Author(id=sender_id, name=username, handle=f"@{username}", url=f"https://www.instagram.com/{username}"),
+        author=Author(
+            id=sender_id, name=username, handle=f"@{username}", url=f"https://www.instagram.com/{username}"
+        ),
         text=_text(value, "text"),
         url="https://www.instagram.com/",
         created_at=_when(None),

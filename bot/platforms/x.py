@@ -27,9 +27,7 @@ log = logging.getLogger(__name__)
 
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
 _TWEEPY_HOST = "https://api.twitter.com"
-NOT_ENGAGED_HINT = (
-    "X only accepts replies to accounts that mentioned or engaged with us; this author did not, so X refused it"
-)
+NOT_ENGAGED_HINT = "X only accepts replies to accounts that mentioned or engaged with us; this author did not, so X refused it"
 
 
 class XPlatform:
@@ -88,7 +86,7 @@ class XPlatform:
         token: str | None = None
         while True:
             response = self._call(
-                lambda: self._client.get_users_mentions(
+                lambda token=token: self._client.get_users_mentions(
                     user_id,
                     since_id=since_id,
                     max_results=self.page_size if since_id else self.first_poll_results,
@@ -115,7 +113,9 @@ class XPlatform:
 
     def publish_reply(self, *, target: ReplyTarget, text: str) -> Published:
         response = self._call(
-            lambda: self._client.create_tweet(text=text, in_reply_to_tweet_id=target.external_id, user_auth=True)
+            lambda: self._client.create_tweet(
+                text=text, in_reply_to_tweet_id=target.external_id, user_auth=True
+            )
         )
         tweet_id = str(response.data["id"])
         handle = self._username or "i/web"

@@ -53,12 +53,18 @@ class Poller:
         except PlatformError as exc:
             self._failures += 1
             wait = exc.retry_after if isinstance(exc, TransientError) and exc.retry_after else None
-            pause = timedelta(seconds=wait) if wait else min(
-                timedelta(seconds=5 * 2 ** min(self._failures, 8)), self.max_backoff
+            pause = (
+                timedelta(seconds=wait)
+                if wait
+                else min(timedelta(seconds=5 * 2 ** min(self._failures, 8)), self.max_backoff)
             )
             self._paused_until = now + pause
-            log.warning("poll.failed platform=%s error=%s retry_in=%ss", self.platform.name, exc.reason,
-                        int(pause.total_seconds()))
+            log.warning(
+                "poll.failed platform=%s error=%s retry_in=%ss",
+                self.platform.name,
+                exc.reason,
+                int(pause.total_seconds()),
+            )
             return 0
         self._failures, self._paused_until = 0, None
         stored = sum(1 for item in result.items if self.ingestor.ingest(item) is not None)

@@ -161,7 +161,7 @@ class Relay:
                     col(SlackTask.done).is_(False),
                     or_(col(SlackTask.claimed_until).is_(None), col(SlackTask.claimed_until) < now),
                 )
-                .values(claimed_until=now + self.lease, attempts=SlackTask.attempts + 1)  # type: ignore[operator]
+                .values(claimed_until=now + self.lease, attempts=SlackTask.attempts + 1)
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 return None
@@ -196,10 +196,20 @@ class Relay:
             )
 
     def _failed(self, task: SlackTask, exc: Exception) -> None:
-        error = str(exc.response.get("error") or exc.response.status_code) if isinstance(exc, SlackApiError) else str(exc)
+        error = (
+            str(exc.response.get("error") or exc.response.status_code)
+            if isinstance(exc, SlackApiError)
+            else str(exc)
+        )
         delay = self._backoff(task.attempts)
-        log.warning("relay.retry task=%s kind=%s item=%s error=%s in=%ss", task.id, task.kind,
-                    task.item_id, error, delay.total_seconds())
+        log.warning(
+            "relay.retry task=%s kind=%s item=%s error=%s in=%ss",
+            task.id,
+            task.kind,
+            task.item_id,
+            error,
+            delay.total_seconds(),
+        )
         with self.db.session() as session:
             session.execute(
                 update(SlackTask)
@@ -230,7 +240,9 @@ class Relay:
             raise NotReady(f"item {item_id} has no message yet")
         return message
 
-    def post_in_thread(self, item_id: int, *, text: str, blocks: list[dict[str, Any]] | None = None) -> Posted:
+    def post_in_thread(
+        self, item_id: int, *, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> Posted:
         message = self.message_of(item_id)
         response = self.client.chat_postMessage(
             channel=message.channel,
@@ -257,7 +269,11 @@ def _post_item(relay: Relay, task: SlackTask) -> None:
         platform = relay.platforms.get(item.platform)
         view = relay.item_view(session, item)
     # Webhooks carry no link to the comment; the platform may know a better one.
-    better = platform.permalink(external_id=item.external_id, conversation_id=item.conversation_id) if platform else None
+    better = (
+        platform.permalink(external_id=item.external_id, conversation_id=item.conversation_id)
+        if platform
+        else None
+    )
     if better and better != item.url:
         with relay.db.session() as session:
             stored = session.get(Item, item.id)
@@ -277,7 +293,9 @@ def _post_item(relay: Relay, task: SlackTask) -> None:
     ts, channel = str(response["ts"]), str(response["channel"])
     with relay.db.session() as session:
         session.add(
-            ItemMessage(item_id=task.item_id, channel=channel, ts=ts, thread_ts=root.thread_ts if root else ts)
+            ItemMessage(
+                item_id=task.item_id, channel=channel, ts=ts, thread_ts=root.thread_ts if root else ts
+            )
         )
     log.info("relay.posted item=%s channel=%s", item.id, channel)
 

@@ -55,7 +55,9 @@ class Database:
             if row:
                 connection.execute(text("UPDATE schemaversion SET version = :v WHERE id = 1"), {"v": current})
             else:
-                connection.execute(text("INSERT INTO schemaversion (id, version) VALUES (1, :v)"), {"v": current})
+                connection.execute(
+                    text("INSERT INTO schemaversion (id, version) VALUES (1, :v)"), {"v": current}
+                )
         log.info("db.migrated version=%s", current)
         return current
 

@@ -13,8 +13,13 @@ from tests.harness import APP_SECRET, IG_ID, INBOX, PAGE_ID, VERIFY_TOKEN, Bot, 
 
 def _fb(comment_id: str = "555_1", message: str = "Do you ship to Canada?", **kw: object) -> dict:
     return fb_comment_change(
-        page_id=PAGE_ID, comment_id=comment_id, post_id="555", message=message, from_id="42",
-        from_name="Jane Doe", **kw,  # type: ignore[arg-type]
+        page_id=PAGE_ID,
+        comment_id=comment_id,
+        post_id="555",
+        message=message,
+        from_id="42",
+        from_name="Jane Doe",
+        **kw,  # type: ignore[arg-type]
     )
 
 
@@ -24,11 +29,15 @@ def _items(bot: Bot) -> list[Item]:
 
 
 def test_verification_handshake_echoes_challenge_only_with_the_right_token(bot: Bot) -> None:
-    ok = bot.http.get(bot.url + "/webhooks/meta", params={
-        "hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1158201444"})
+    ok = bot.http.get(
+        bot.url + "/webhooks/meta",
+        params={"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1158201444"},
+    )
     assert (ok.status_code, ok.text) == (200, "1158201444")
-    wrong = bot.http.get(bot.url + "/webhooks/meta", params={
-        "hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1158201444"})
+    wrong = bot.http.get(
+        bot.url + "/webhooks/meta",
+        params={"hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1158201444"},
+    )
     assert wrong.status_code == 403
     assert "1158201444" not in wrong.text
 
@@ -36,8 +45,14 @@ def test_verification_handshake_echoes_challenge_only_with_the_right_token(bot: 
 def test_facebook_comment_reaches_the_inbox_once_however_often_delivered(
     bot: Bot, slack: FakeSlack, graph: FakeGraph
 ) -> None:
-    graph.add_fb_comment(comment_id="555_1", post_id="555", message="Do you ship to Canada?", from_id="42",
-                         from_name="Jane Doe", permalink_url="https://www.facebook.com/555/posts/555?comment_id=1")
+    graph.add_fb_comment(
+        comment_id="555_1",
+        post_id="555",
+        message="Do you ship to Canada?",
+        from_id="42",
+        from_name="Jane Doe",
+        permalink_url="https://www.facebook.com/555/posts/555?comment_id=1",
+    )
     for _ in range(3):
         assert bot.meta(_fb()).status_code == 200
     # Stored before the 200: the item is in the database already.
@@ -45,9 +60,18 @@ def test_facebook_comment_reaches_the_inbox_once_however_often_delivered(
     message = slack.wait_for(lambda: bot.item_messages() and bot.item_messages()[0])
     assert "#1" in message["text"] and "Jane Doe" in message["text"] and "Canada" in message["text"]
     rendered = str(message["blocks"])
-    for expected in ("Facebook comment", "#1", "Jane Doe", "https://www.facebook.com/42",
-                     "https://www.facebook.com/555/posts/555?comment_id=1", "Reply", "Ask owner", "Claim",
-                     "Ignore / Spam", "<!date^"):
+    for expected in (
+        "Facebook comment",
+        "#1",
+        "Jane Doe",
+        "https://www.facebook.com/42",
+        "https://www.facebook.com/555/posts/555?comment_id=1",
+        "Reply",
+        "Ask owner",
+        "Claim",
+        "Ignore / Spam",
+        "<!date^",
+    ):
         assert expected in rendered, expected
     bot.runtime.relay.drain()
     assert len(bot.item_messages()) == 1
@@ -57,8 +81,14 @@ def test_instagram_comment_shows_the_post_link_and_author_profile(
     bot: Bot, slack: FakeSlack, graph: FakeGraph
 ) -> None:
     graph.add_ig_media(media_id="1789", permalink="https://www.instagram.com/p/ABC123/")
-    payload = ig_comment_change(ig_account_id=IG_ID, comment_id="1790", media_id="1789",
-                                text="Is this vegan?", username="sam.eats", from_id="77")
+    payload = ig_comment_change(
+        ig_account_id=IG_ID,
+        comment_id="1790",
+        media_id="1789",
+        text="Is this vegan?",
+        username="sam.eats",
+        from_id="77",
+    )
     assert bot.meta(payload).status_code == 200
     message = slack.wait_for(lambda: bot.item_messages() and bot.item_messages()[0])
     rendered = str(message["blocks"])
@@ -69,8 +99,14 @@ def test_instagram_comment_shows_the_post_link_and_author_profile(
 
 
 def test_our_own_page_replies_are_not_items(bot: Bot) -> None:
-    own = fb_comment_change(page_id=PAGE_ID, comment_id="555_9", post_id="555", message="Thanks!",
-                            from_id=PAGE_ID, from_name="The Shop")
+    own = fb_comment_change(
+        page_id=PAGE_ID,
+        comment_id="555_9",
+        post_id="555",
+        message="Thanks!",
+        from_id=PAGE_ID,
+        from_name="The Shop",
+    )
     assert bot.meta(own).status_code == 200
     assert _items(bot) == []
 
@@ -92,8 +128,12 @@ def test_edited_and_removed_comments_update_the_item_message(bot: Bot, slack: Fa
     bot.meta(_fb(message="Do you ship to Mexico?", verb="edited"))
     slack.wait_for(lambda: any("Mexico" in u["text"] for u in slack.updates(INBOX, root["ts"])))
     bot.meta(_fb(verb="remove"))
-    slack.wait_for(lambda: any("Removed by its author" in str(u["blocks"]) for u in slack.updates(INBOX, root["ts"])))
-    notes = slack.wait_for(lambda: len(slack.thread(INBOX, root["ts"])) >= 2 and slack.thread(INBOX, root["ts"]))
+    slack.wait_for(
+        lambda: any("Removed by its author" in str(u["blocks"]) for u in slack.updates(INBOX, root["ts"]))
+    )
+    notes = slack.wait_for(
+        lambda: len(slack.thread(INBOX, root["ts"])) >= 2 and slack.thread(INBOX, root["ts"])
+    )
     assert "edited" in notes[0]["text"] and "removed" in notes[1]["text"]
 
 
@@ -108,10 +148,15 @@ def test_unsigned_or_forged_webhooks_are_refused_and_leave_no_trace(bot: Bot, sl
 
 
 def test_signed_but_malformed_bodies_get_400_never_500(bot: Bot) -> None:
-    for body in (b"not json", b"[]", b'{"object": "page"}', b'{"object": "page", "entry": [1]}',
-                 b'{"object": "page", "entry": [{"id": "111111", "changes": [{"field": "feed"}]}]}',
-                 b'{"object": "page", "entry": [{"id": "111111", "changes": [{"field": "feed", '
-                 b'"value": {"item": "comment", "verb": "add"}}]}]}'):
+    for body in (
+        b"not json",
+        b"[]",
+        b'{"object": "page"}',
+        b'{"object": "page", "entry": [1]}',
+        b'{"object": "page", "entry": [{"id": "111111", "changes": [{"field": "feed"}]}]}',
+        b'{"object": "page", "entry": [{"id": "111111", "changes": [{"field": "feed", '
+        b'"value": {"item": "comment", "verb": "add"}}]}]}',
+    ):
         response = bot.meta(body, signature=meta_signature(body, APP_SECRET))
         assert response.status_code == 400, body
     assert _items(bot) == []

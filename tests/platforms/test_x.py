@@ -12,7 +12,9 @@ from tests.fakes.x_api import FakeX
 from tests.harness import INBOX
 
 
-def test_mentions_arrive_with_author_link_and_expansions(make_bot: Any, slack: FakeSlack, x_api: FakeX) -> None:
+def test_mentions_arrive_with_author_link_and_expansions(
+    make_bot: Any, slack: FakeSlack, x_api: FakeX
+) -> None:
     tweet = x_api.add_mention(text="@shop is the store open today?", username="jdoe", name="Jane Doe")
     bot = make_bot()  # polls once at start
     message = slack.wait_for(lambda: bot.item_messages() and bot.item_messages()[0])
@@ -81,7 +83,9 @@ def test_a_failing_x_is_retried_with_backoff_and_the_rest_unaffected(
     assert bot.runtime.pollers["x"].poll() == 1
 
 
-def test_a_reply_to_a_shown_mention_lands_in_its_thread(make_bot: Any, slack: FakeSlack, x_api: FakeX) -> None:
+def test_a_reply_to_a_shown_mention_lands_in_its_thread(
+    make_bot: Any, slack: FakeSlack, x_api: FakeX
+) -> None:
     first = x_api.add_mention(text="@shop question", username="a", name="A")
     bot = make_bot()
     root = slack.wait_for(lambda: bot.item_messages() and bot.item_messages()[0])

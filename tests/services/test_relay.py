@@ -10,8 +10,14 @@ from tests.harness import PAGE_ID
 
 
 def _comment(n: int) -> dict:
-    return fb_comment_change(page_id=PAGE_ID, comment_id=f"555_{n}", post_id="555", message=f"comment {n}",
-                             from_id="42", from_name="Jane")
+    return fb_comment_change(
+        page_id=PAGE_ID,
+        comment_id=f"555_{n}",
+        post_id="555",
+        message=f"comment {n}",
+        from_id="42",
+        from_name="Jane",
+    )
 
 
 def test_slack_rate_limit_delays_but_never_drops(make_bot: Any, slack: FakeSlack) -> None:

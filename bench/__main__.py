@@ -1,0 +1,364 @@
+"""``python -m bench``: webhook answer latency and item-to-Slack latency against a real bot on loopback.
+
+Prints figures next to the targets; asserts nothing. Phases, on one bot and one fresh database:
+
+1. warm-up: a few webhooks, so the first-use costs (SQL compilation, the account row) are paid;
+2. burst: ``--burst`` distinct signed Facebook comment webhooks from ``--clients`` threads released
+   together; answer latency per webhook, then webhook-200 -> ``chat.postMessage`` per item;
+3. quiet: ``--quiet`` webhooks one every ``--interval`` seconds; webhook-200 -> ``chat.postMessage``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.metadata
+import logging
+import math
+import multiprocessing
+import os
+import platform
+import sqlite3
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, make_url, text
+
+from bench import clients
+from bench.clients import Delivery, Sent
+from bench.instruments import Stopwatch, TimedSlack
+from bench.load import BenchBot, make_deliveries, wait_for_posts, wait_relay_idle
+from bench.stats import Summary, fmt_ms, verdict
+from bot import logs
+from tests.fakes.base import forbid_network
+from tests.fakes.graph_api import FakeGraph
+from tests.fakes.x_api import FakeX
+from tests.harness import settings_for
+
+ANSWER_TARGET_MS = 50.0  # p99 of the webhook's answer
+SLACK_TARGET_MS = 2000.0  # webhook-200 -> the item's message in Slack, when Slack is not rate limiting
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--database-url",
+        help="e.g. postgresql+psycopg://user:pw@127.0.0.1/db (a fresh schema is made and dropped); "
+        "default: SQLite in a temp dir",
+    )
+    parser.add_argument("--burst", type=int, default=300, help="webhooks in the burst (default 300)")
+    parser.add_argument(
+        "--clients", type=int, default=48, help="concurrent clients in the burst (default 48)"
+    )
+    parser.add_argument("--quiet", type=int, default=20, help="webhooks in the quiet phase (default 20)")
+    parser.add_argument("--interval", type=float, default=0.1, help="seconds between quiet webhooks")
+    parser.add_argument("--threads", type=int, default=16, help="waitress threads (bot.main uses 16)")
+    parser.add_argument("--timeout", type=float, default=40.0, help="max seconds to wait for Slack posts")
+    parser.add_argument(
+        "--in-process-clients",
+        action="store_true",
+        help="run the client threads in the bot's process (they then compete for its GIL); "
+        "default: a separate process",
+    )
+    args = parser.parse_args(argv)
+    for name in ("burst", "clients", "quiet", "threads"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be at least 1")
+    return args
+
+
+# -- environment ----------------------------------------------------------------------------------
+
+
+def machine_lines() -> list[str]:
+    cpus = os.cpu_count() or 0
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else cpus
+    versions = []
+    for package in ("waitress", "flask", "slack_bolt", "sqlalchemy", "sqlmodel", "psycopg"):
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            versions.append(f"{package} {importlib.metadata.version(package)}")
+    return [
+        f"machine: nproc={usable} (cpu_count={cpus}), {platform.machine()}, {platform.platform()}",
+        f"python:  {platform.python_implementation()} {platform.python_version()}, "
+        f"sqlite {sqlite3.sqlite_version}",
+        f"libs:    {', '.join(versions)}",
+    ]
+
+
+@contextlib.contextmanager
+def database(url: str | None, tmp: Path) -> Iterator[tuple[str, str]]:
+    """(url for the bot, label): a SQLite file in ``tmp``, or a fresh schema on the given PostgreSQL."""
+    if not url:
+        yield f"sqlite:///{tmp / 'bench.db'}", "SQLite file (WAL), fresh"
+        return
+    parsed = make_url(url)
+    if not parsed.get_backend_name().startswith("postgresql"):
+        yield url, parsed.render_as_string(hide_password=True)
+        return
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in url else "?"
+    try:
+        label = f"PostgreSQL {parsed.render_as_string(hide_password=True)}, fresh schema {schema}"
+        yield f"{url}{separator}options=-csearch_path%3D{schema}", label
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@contextlib.contextmanager
+def production_logging(path: Path) -> Iterator[Path]:
+    """Log as ``bot.main`` does (INFO, redaction filter), but into ``path`` instead of stderr."""
+    logs.configure(level="INFO", secrets=[])
+    root = logging.getLogger()
+    handler = root.handlers[0]
+    assert isinstance(handler, logging.StreamHandler)
+    stream = path.open("w", encoding="utf-8")
+    handler.setStream(stream)
+    try:
+        yield path
+    finally:
+        root.handlers[:] = []
+        stream.close()
+
+
+class Load:
+    """Runs the client side in a spawned process (default) or in this one."""
+
+    def __init__(self, *, in_process: bool) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        if not in_process:
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            self._pool.submit(time.perf_counter).result(timeout=60)  # pay the spawn and imports now
+
+    def burst(self, url: str, deliveries: list[Delivery], n_clients: int) -> tuple[list[Sent], float]:
+        if self._pool is None:
+            return clients.burst(url, deliveries, n_clients)
+        return self._pool.submit(clients.burst, url, deliveries, n_clients).result(timeout=180)
+
+    def paced(self, url: str, deliveries: list[Delivery], interval: float) -> list[Sent]:
+        if self._pool is None:
+            return clients.paced(url, deliveries, interval)
+        return self._pool.submit(clients.paced, url, deliveries, interval).result(timeout=180)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+
+# -- phases ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    sent: list[Sent]
+    posted: dict[str, float]  # comment id -> perf_counter of its chat.postMessage
+    wall: float  # seconds from the first request to the last Slack post (or last answer)
+
+    @property
+    def ok(self) -> int:
+        return sum(1 for s in self.sent if s.status == 200)
+
+    def answers(self) -> Summary:
+        return Summary.of_seconds([s.latency for s in self.sent if s.status == 200])
+
+    def to_slack(self) -> Summary:
+        """From the webhook's 200 (as the client saw it) to Slack receiving the item's message."""
+        return Summary.of_seconds(
+            [self.posted[s.comment_id] - s.answered for s in self.sent if s.comment_id in self.posted]
+        )
+
+    def sent_to_slack(self) -> Summary:
+        return Summary.of_seconds(
+            [self.posted[s.comment_id] - s.started for s in self.sent if s.comment_id in self.posted]
+        )
+
+
+def run_phase(
+    name: str,
+    bot: BenchBot,
+    slack: TimedSlack,
+    watch: Stopwatch,
+    sent: list[Sent],
+    *,
+    started: float,
+    timeout: float,
+) -> Phase:
+    ids = bot.item_ids([s.comment_id for s in sent if s.status == 200])
+    arrived = wait_for_posts(slack, set(ids.values()), timeout=timeout)
+    posted = {comment: arrived[item] for comment, item in ids.items() if item in arrived}
+    end = max([*posted.values(), *(s.answered for s in sent)], default=started)
+    # Let the last drain() return so its tasks are counted in the breakdown.
+    wait_relay_idle(watch, tasks=len(posted), timeout=5)
+    return Phase(name, sent, posted, end - started)
+
+
+def print_phase(phase: Phase, *, answers: bool) -> None:
+    print(f"\n== {phase.name}")
+    print(f"  HTTP 200: {phase.ok}/{len(phase.sent)}   Slack posts seen: {len(phase.posted)}/{phase.ok}")
+    print(f"  wall (first request -> last post): {phase.wall:.2f} s")
+    if answers:
+        print(f"  webhook answer        {phase.answers().line()}")
+    print(f"  200 -> Slack post     {phase.to_slack().line()}")
+    print(f"  request -> Slack post {phase.sent_to_slack().line()}")
+
+
+def print_breakdown(watch: Stopwatch, phase: Phase) -> None:
+    """Where the time went in a phase, from the stopwatches."""
+    web = Summary.of_seconds(watch.samples("web.meta_webhook"))
+    ingest = Summary.of_seconds(watch.samples("ingest"))
+    client = phase.answers()
+    print("  -- where the time went")
+    print(f"  in-app /webhooks/meta  {web.line()}")
+    print(f"  Ingestor.ingest        {ingest.line()}")
+    print(
+        f"  client-seen p50/p99 {fmt_ms(client.p50)}/{fmt_ms(client.p99)} vs in-app {fmt_ms(web.p50)}/"
+        f"{fmt_ms(web.p99)}: the rest is queueing for a waitress thread, HTTP and the GIL"
+    )
+    completed = watch.counter("relay.completed")
+    if not completed:
+        return
+    busy = sum(watch.samples("relay.drain_busy"))
+    parts = {
+        "post_item runner": "relay.post_item",
+        "  Graph permalink GET": "graph.permalink.facebook",
+        "  Slack chat.postMessage": "slack.chat_postMessage",
+        "  item_view (draft + question queries)": "relay.item_view",
+    }
+    per = {name: sum(watch.samples(key)) / completed for name, key in parts.items()}
+    per["  rest: 4 session.get, URL update, ItemMessage"] = per["post_item runner"] - sum(
+        v for k, v in per.items() if k.startswith("  ")
+    )
+    per["drain bookkeeping: select, claim, has_earlier, done"] = busy / completed - per["post_item runner"]
+    print(
+        f"  relay: {completed} tasks, {busy:.2f} s inside drain() = {1000 * busy / completed:.1f} ms/task "
+        f"= {completed / busy:.0f} tasks/s max (one thread, one task at a time)"
+    )
+    for name, value in per.items():
+        print(f"    {name:<52} {1000 * value:6.1f} ms/task")
+
+
+def table(burst_phase: Phase, quiet_phase: Phase, n_clients: int, db_label: str, where: str) -> list[str]:
+    answers = burst_phase.answers()
+    burst_slack = burst_phase.to_slack()
+    quiet_slack = quiet_phase.to_slack()
+    n, q = len(burst_phase.sent), len(quiet_phase.sent)
+
+    def measured(s: Summary, key: float) -> str:
+        return f"**{fmt_ms(key)}** (p50 {fmt_ms(s.p50)}, max {fmt_ms(s.max)})"
+
+    return [
+        f"{machine_lines()[0].removeprefix('machine: ')}; Python {platform.python_version()}; {db_label}; "
+        f"clients {where}",
+        "",
+        "| metric | target | measured |",
+        "|---|---|---|",
+        f"| Meta webhook answer, burst of {n} ({n_clients} clients), p99 | < 50 ms | "
+        f"{measured(answers, answers.p99)} {verdict(answers.p99, ANSWER_TARGET_MS)} |",
+        f"| Webhooks answered 200 in the burst | {n}/{n} | {burst_phase.ok}/{n} |",
+        f"| Item → Slack, quiet ({q}, 1 per {fmt_ms(1000 * quiet_phase_interval(quiet_phase))}), p99 | < 2 s | "
+        f"{measured(quiet_slack, quiet_slack.p99)} {verdict(quiet_slack.p99, SLACK_TARGET_MS)} |",
+        f"| Item → Slack, burst of {n}, p99 | < 2 s | "
+        f"{measured(burst_slack, burst_slack.p99)} {verdict(burst_slack.p99, SLACK_TARGET_MS)} |",
+        f"| Items in Slack after the burst | {n} | {len(burst_phase.posted)} |",
+    ]
+
+
+def quiet_phase_interval(phase: Phase) -> float:
+    starts = sorted(s.started for s in phase.sent)
+    if len(starts) < 2:
+        return math.nan
+    return (starts[-1] - starts[0]) / (len(starts) - 1)
+
+
+# -- main -----------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    began = time.perf_counter()
+    print("Social Inbox benchmark (issue 2 targets)")
+    for line in machine_lines():
+        print(line)
+    where = "in the bot's process" if args.in_process_clients else "in a separate process"
+    print(
+        f"setup:   waitress threads={args.threads}; burst={args.burst} webhooks from {args.clients} client "
+        f"threads {where}; quiet={args.quiet} every {args.interval:g} s; Slack/Graph/X fakes in the bot's "
+        "process on 127.0.0.1"
+    )
+
+    watch = Stopwatch()
+    load = Load(in_process=args.in_process_clients)
+    with (
+        forbid_network(),
+        tempfile.TemporaryDirectory(prefix="inbox-bench-") as tmp_name,
+        production_logging(Path(tmp_name) / "bot.log") as log_path,
+        TimedSlack() as slack,
+        FakeX() as x_api,
+        FakeGraph() as graph,
+        database(args.database_url, Path(tmp_name)) as (database_url, db_label),
+    ):
+        print(f"db:      {db_label}")
+        settings = settings_for(database_url=database_url, slack=slack, x_api=x_api, graph=graph)
+        bot = BenchBot(settings, threads=args.threads, watch=watch)
+        bot.start()
+        try:
+            warm = make_deliveries(graph, post=1001, count=5)
+            sent = load.paced(bot.url, warm, 0.0)
+            run_phase("warm-up", bot, slack, watch, sent, started=sent[0].started, timeout=10)
+
+            watch.reset()
+            deliveries = make_deliveries(graph, post=1002, count=args.burst)
+            sent, released = load.burst(bot.url, deliveries, args.clients)
+            burst_phase = run_phase(
+                f"burst: {args.burst} webhooks, {args.clients} clients released together",
+                bot, slack, watch, sent, started=released, timeout=args.timeout,
+            )  # fmt: skip
+            print_phase(burst_phase, answers=True)
+            print_breakdown(watch, burst_phase)
+
+            watch.reset()
+            quiet = make_deliveries(graph, post=1003, count=args.quiet)
+            sent = load.paced(bot.url, quiet, args.interval)
+            quiet_phase = run_phase(
+                f"quiet: {args.quiet} webhooks, one every {args.interval:g} s",
+                bot, slack, watch, sent, started=sent[0].started, timeout=10,
+            )  # fmt: skip
+            print_phase(quiet_phase, answers=True)
+            print_breakdown(watch, quiet_phase)
+            print(
+                f"\nSlack: {len(slack.calls_to('chat.postMessage'))} chat.postMessage, "
+                f"{slack.rate_limited} answered 429; Graph: {len(graph.calls)} requests"
+            )
+        finally:
+            bot.stop()
+            load.close()
+        lines = log_path.read_text("utf-8").splitlines()
+        queue = [line for line in lines if "waitress.queue" in line]
+        problems = [
+            line for line in lines if (" WARNING " in line or " ERROR " in line) and line not in queue
+        ]
+        print(
+            f"bot log: {len(queue)} 'waitress.queue Task queue depth' warnings, "
+            f"{len(problems)} other warnings"
+        )
+        for line in problems[:5]:
+            print(f"  {line[:200]}")
+
+    print(f"\n(run took {time.perf_counter() - began:.1f} s)\n")
+    print("\n".join(table(burst_phase, quiet_phase, args.clients, db_label, where)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

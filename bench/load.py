@@ -1,0 +1,104 @@
+"""The bot under test, the webhooks it is sent, and waiting for their Slack messages."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from typing import Any
+
+from sqlmodel import col, select
+from waitress.server import create_server
+
+from bench.clients import Delivery
+from bench.instruments import Stopwatch, TimedSlack, instrument
+from bot.config import Settings
+from bot.runtime import Runtime, build_runtime
+from bot.storage.models import Item
+from bot.web import create_web_app
+from tests.fakes import meta_webhooks
+from tests.fakes.graph_api import FakeGraph
+from tests.harness import APP_SECRET, PAGE_ID
+
+
+class BenchBot:
+    """The bot as ``bot.main`` serves it (waitress, ``threads`` workers), on 127.0.0.1, instrumented."""
+
+    def __init__(self, settings: Settings, *, threads: int, watch: Stopwatch) -> None:
+        self.runtime: Runtime = build_runtime(settings)
+        web = create_web_app(self.runtime)
+        instrument(self.runtime, web, watch)
+        self.server: Any = create_server(web, host="127.0.0.1", port=0, threads=threads)
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self._thread = threading.Thread(target=self._serve, name="waitress", daemon=True)
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError, ValueError):  # the listening socket closed under us on shutdown
+            self.server.run()
+
+    def start(self) -> None:
+        self.runtime.start()
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.server.close()
+        self._thread.join(timeout=5)
+        self.runtime.stop()
+
+    def item_ids(self, external_ids: list[str]) -> dict[str, int]:
+        """Comment id -> item id (the ``#N`` in Slack) for the stored ones."""
+        if not external_ids:
+            return {}
+        with self.runtime.db.session() as session:
+            rows = session.exec(
+                select(Item.external_id, Item.id).where(
+                    Item.platform == "facebook", col(Item.external_id).in_(external_ids)
+                )
+            ).all()
+        return {external_id: item_id for external_id, item_id in rows if item_id is not None}
+
+
+def make_deliveries(graph: FakeGraph, *, post: int, count: int) -> list[Delivery]:
+    """Distinct signed top-level comments on Page post ``post``; the Graph fake knows each comment."""
+    post_id = f"{PAGE_ID}_{post}"
+    deliveries = []
+    for n in range(1, count + 1):
+        comment_id = f"{post}_{n}"
+        message = f"Do you ship to Canada? Asking for order {post}-{n}."
+        author_id, author_name = str(10_000 + n), f"Customer {n}"
+        graph.add_fb_comment(
+            comment_id=comment_id, post_id=post_id, message=message, from_id=author_id, from_name=author_name
+        )
+        body = meta_webhooks.encode(
+            meta_webhooks.fb_comment_change(
+                page_id=PAGE_ID,
+                comment_id=comment_id,
+                post_id=post_id,
+                message=message,
+                from_id=author_id,
+                from_name=author_name,
+            )
+        )
+        deliveries.append(Delivery(comment_id, body, meta_webhooks.signed_headers(body, APP_SECRET)))
+    return deliveries
+
+
+def wait_for_posts(slack: TimedSlack, item_ids: set[int], *, timeout: float) -> dict[int, float]:
+    """Wait (bounded) until Slack has every item's message; returns item id -> arrival perf_counter."""
+
+    def all_posted() -> bool:
+        return item_ids <= slack.item_posts().keys()
+
+    with contextlib.suppress(AssertionError):  # timed out: report what arrived
+        slack.wait_for(all_posted, timeout=timeout, message="every item's chat.postMessage")
+    return {k: v for k, v in slack.item_posts().items() if k in item_ids}
+
+
+def wait_relay_idle(watch: Stopwatch, *, tasks: int, timeout: float) -> bool:
+    """Wait (bounded) until the relay's drain() calls have returned ``tasks`` completed tasks."""
+    deadline = time.monotonic() + timeout
+    while watch.counter("relay.completed") < tasks:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True

@@ -1,0 +1,129 @@
+"""Buttons on item and draft messages. Ids travel in `value`; permission is checked here, server side."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.message_builder.draft import reject_modal, reply_modal
+from bot.message_builder.ids import ActionId
+from bot.services.errors import UserError
+from bot.services.items import ensure_open, get_item
+from bot.services.replies import limit_note
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def _value(body: dict[str, Any]) -> str:
+    action = body["actions"][0]
+    return str(action.get("value") or action.get("selected_option", {}).get("value", ""))
+
+
+def _id(body: dict[str, Any]) -> int:
+    try:
+        return int(_value(body))
+    except ValueError:
+        raise UserError("That button is out of date; use the item's latest message.") from None
+
+
+def _guarded(
+    fn: Callable[[Runtime, dict[str, Any], WebClient], str | None], runtime: Runtime
+) -> Callable[..., None]:
+    """Ack first, then run; an expected refusal becomes an ephemeral message."""
+
+    def listener(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        try:
+            answer = fn(runtime, body, client)
+        except UserError as exc:
+            log.info("action.refused action=%s user=%s", body["actions"][0]["action_id"], body["user"]["id"])
+            respond(text=exc.message, response_type="ephemeral", replace_original=False)
+            return
+        if answer:
+            respond(text=answer, response_type="ephemeral", replace_original=False)
+
+    return listener
+
+
+def open_reply_modal(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
+    item_id = _id(body)
+    with runtime.db.session() as session:
+        item = get_item(session, item_id)
+        ensure_open(item)
+    platform = runtime.replies.platform(item)
+    client.views_open(
+        trigger_id=body["trigger_id"],
+        view=reply_modal(
+            item=item,
+            platform_label=platform.label,
+            limit=platform.max_reply_length,
+            limit_note=limit_note(platform),
+        ),
+    )
+
+
+def claim(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
+    runtime.items.claim(item_id=_id(body), user=body["user"]["id"])
+
+
+def close(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
+    verb, _, raw = _value(body).partition(":")
+    if verb not in ("ignore", "spam") or not raw.isdigit():
+        raise UserError("That menu is out of date; use the item's latest message.")
+    runtime.items.close(item_id=int(raw), user=body["user"]["id"], spam=verb == "spam")
+
+
+def approve(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
+    runtime.replies.approve(user=body["user"]["id"], draft_id=_id(body))
+
+
+def start_reject(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
+    draft_id = _id(body)
+    runtime.replies.require_approver(body["user"]["id"], verb="reject")
+    _, item = runtime.replies.editable(draft_id=draft_id)
+    client.views_open(
+        trigger_id=body["trigger_id"], view=reject_modal(draft_id=draft_id, item_id=item.id or 0)
+    )
+
+
+def edit(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
+    draft, item = runtime.replies.editable(draft_id=_id(body))
+    platform = runtime.replies.platform(item)
+    client.views_open(
+        trigger_id=body["trigger_id"],
+        view=reply_modal(
+            item=item,
+            platform_label=platform.label,
+            limit=platform.max_reply_length,
+            limit_note=limit_note(platform),
+            initial=draft.text,
+            draft_id=draft.id,
+        ),
+    )
+
+
+def retry(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
+    user = body["user"]["id"]
+    runtime.replies.require_approver(user, verb="retry")
+    draft = runtime.publisher.retry(draft_id=_id(body), user=user)
+    runtime.publisher.publish(draft.id or 0)
+
+
+def register(app: App, runtime: Runtime) -> None:
+    for action_id, fn in (
+        (ActionId.REPLY, open_reply_modal),
+        (ActionId.CLAIM, claim),
+        (ActionId.CLOSE, close),
+        (ActionId.APPROVE, approve),
+        (ActionId.REJECT, start_reject),
+        (ActionId.EDIT, edit),
+        (ActionId.RETRY, retry),
+    ):
+        app.action(action_id.value)(_guarded(fn, runtime))

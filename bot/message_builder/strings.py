@@ -1,0 +1,54 @@
+"""User-facing strings, in one place."""
+
+HELP = """*Social Inbox* — `/social <subcommand>`; every subcommand names the item `#N`.
+• `inbox` — open items, oldest first, with their age
+• `draft N TEXT` — make TEXT the draft reply to #N (replaces an unsent draft)
+• `approve N` · `reject N [reason]` — decide on #N's draft (approvers only)
+• `schedule N WHEN` — send #N's draft at WHEN once approved: `in 10 minutes`, `tomorrow 9am`, `friday 14:00`, `2026-12-01 09:30` (your time zone)
+• `queue` · `cancel N` — scheduled replies; take #N's off the schedule
+• `ask-owner N QUESTION` — ask the owner about #N in a DM
+• `claim N` · `assign N @someone` — take #N or hand it over
+• `ignore N` · `spam N` — close #N without a reply
+• `help` — this message"""
+
+UNKNOWN_SUBCOMMAND = "I don't know `{sub}`. Try `/social help` for the list, e.g. `/social draft 12 Thanks, we ship to Canada!`"
+NEEDS_ITEM = "Say which item: `/social {sub} N{rest}` (N is the number after # on the item, e.g. `/social {sub} 12{rest}`)."
+UNKNOWN_ITEM = "There is no item #{n}. `/social inbox` lists the open ones."
+ITEM_CLOSED = "#{n} is already {state}; it takes no more replies."
+EMPTY_DRAFT = "The reply is empty. Write it after the number: `/social draft {n} Thanks for asking!`"
+TOO_LONG = "That reply is {length} characters; {platform} allows {limit}{note}. Shorten it and try again."
+X_LINK_NOTE = " (every link counts as 23)"
+ONLY_APPROVERS = "Only approvers can {verb} replies. Approvers: {approvers}."
+NO_DRAFT = "#{n} has no draft waiting for approval. Write one with `/social draft {n} TEXT`."
+DRAFT_NOT_PENDING = "That draft is {status}; only a draft awaiting approval can be {verb}."
+DRAFT_SUPERSEDED = "That draft was replaced by a newer one; decide on the newest draft in the thread."
+BEING_SENT = "#{n}'s reply is being sent right now; wait for the result in the thread."
+NEEDS_USER = "Say who: `/social assign {n} @someone`."
+RETRY_NOT_FAILED = "That reply has not failed, so there is nothing to retry."
+
+DRAFT_POSTED = "Draft for #{n} posted in its thread for approval."
+APPROVED = "Approved #{n}'s reply; it is being sent."
+APPROVED_SCHEDULED = "Approved #{n}'s reply; it goes out as scheduled."
+REJECTED = "Rejected #{n}'s draft."
+CLAIMED = "You claimed #{n}."
+ASSIGNED = "#{n} is now <@{user}>'s."
+CLOSED = "#{n} marked as {state}."
+
+NOTE_CLAIMED = ":raising_hand: <@{user}> claimed this."
+NOTE_ASSIGNED = ":point_right: <@{by}> assigned this to <@{user}>."
+NOTE_CLOSED = ":no_entry_sign: <@{user}> marked this as {state}."
+NOTE_REJECTED = ":x: <@{by}> rejected <@{author}>'s draft.{reason}"
+NOTE_APPROVED = ":white_check_mark: <@{by}> approved <@{author}>'s draft."
+NOTE_PUBLISHED = ":rocket: Published on {platform}, approved by <@{by}>: {link}"
+NOTE_RETRYING = (
+    ":hourglass: {platform} did not take the reply ({reason}); retrying (attempt {attempt} of {limit})."
+)
+NOTE_FAILED = ":warning: Sending failed: {reason}"
+NOTE_INTERRUPTED = (
+    ":warning: Sending was interrupted (the bot stopped mid-send), so it may or may not be on {platform}. "
+    "Check the original before pressing Retry."
+)
+NOTE_RETRY = ":repeat: <@{user}> asked to send the reply again."
+
+INBOX_EMPTY = ":tada: Nothing open. Inbox zero."
+INBOX_HEADER = "*Open items* (oldest first)"

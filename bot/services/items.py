@@ -1,0 +1,114 @@
+"""Items as the team handles them: look-up, claim, assign, close, the open list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from bot.clock import Clock
+from bot.message_builder import strings
+from bot.services.errors import UserError
+from bot.storage.db import Database
+from bot.storage.models import CLOSED_STATES, Draft, DraftStatus, Item, ItemState
+from bot.storage.queries import audit, enqueue, open_question_count
+
+STATE_WORDS = {ItemState.REPLIED: "replied", ItemState.IGNORED: "ignored", ItemState.SPAM: "marked as spam"}
+
+
+def get_item(session: Session, item_id: int) -> Item:
+    item = session.get(Item, item_id)
+    if item is None:
+        raise UserError(strings.UNKNOWN_ITEM.format(n=item_id))
+    return item
+
+
+def ensure_open(item: Item) -> None:
+    state = ItemState(item.state)
+    if state in CLOSED_STATES:
+        raise UserError(strings.ITEM_CLOSED.format(n=item.id, state=STATE_WORDS[state]))
+
+
+def refresh(session: Session, item: Item, *, note: str | None = None) -> None:
+    """Queue a re-render of the item's message, and a note in its thread."""
+    assert item.id is not None
+    session.add(item)
+    enqueue(session, kind="update_item", item_id=item.id)
+    if note:
+        enqueue(session, kind="note", item_id=item.id, text=note)
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    item: Item
+    received_at: datetime
+    waiting_owner: bool
+
+
+@dataclass
+class Items:
+    db: Database
+    clock: Clock
+    wake: Callable[[], None]
+
+    def claim(self, *, item_id: int, user: str) -> None:
+        self._take(item_id=item_id, by=user, to=user, note=strings.NOTE_CLAIMED.format(user=user))
+
+    def assign(self, *, item_id: int, user: str, assignee: str) -> None:
+        self._take(
+            item_id=item_id, by=user, to=assignee, note=strings.NOTE_ASSIGNED.format(by=user, user=assignee)
+        )
+
+    def _take(self, *, item_id: int, by: str, to: str, note: str) -> None:
+        with self.db.session() as session:
+            item = get_item(session, item_id)
+            ensure_open(item)
+            item.claimed_by = to
+            if ItemState(item.state) in (ItemState.NEW, ItemState.FAILED):
+                item.state = ItemState.CLAIMED
+            refresh(session, item, note=note)
+            audit(session, item_id=item_id, actor=by, action="assigned" if by != to else "claimed", detail=to)
+        self.wake()
+
+    def close(self, *, item_id: int, user: str, spam: bool) -> ItemState:
+        state = ItemState.SPAM if spam else ItemState.IGNORED
+        with self.db.session() as session:
+            item = get_item(session, item_id)
+            ensure_open(item)
+            if session.exec(
+                select(Draft.id).where(Draft.item_id == item_id, Draft.status == DraftStatus.PUBLISHING)
+            ).first():
+                raise UserError(strings.BEING_SENT.format(n=item_id))
+            for draft in session.exec(
+                select(Draft).where(
+                    Draft.item_id == item_id,
+                    col(Draft.status).in_([DraftStatus.PENDING, DraftStatus.APPROVED]),
+                )
+            ).all():
+                draft.status = DraftStatus.CANCELLED
+                session.add(draft)
+                enqueue(session, kind="update_draft", item_id=item_id, ref_id=draft.id)
+            item.state = state
+            refresh(session, item, note=strings.NOTE_CLOSED.format(user=user, state=state.value))
+            audit(session, item_id=item_id, actor=user, action=state.value)
+        self.wake()
+        return state
+
+    def open_items(self, *, limit: int = 50) -> list[OpenItem]:
+        with self.db.session() as session:
+            items = session.exec(
+                select(Item)
+                .where(col(Item.state).not_in([s.value for s in CLOSED_STATES]), col(Item.removed).is_(False))
+                .order_by(col(Item.received_at), col(Item.id))
+                .limit(limit)
+            ).all()
+            return [
+                OpenItem(
+                    item=item,
+                    received_at=item.received_at,
+                    waiting_owner=open_question_count(session, item_id=item.id or 0) > 0,
+                )
+                for item in items
+            ]

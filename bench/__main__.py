@@ -32,7 +32,7 @@ from sqlalchemy import create_engine, make_url, text
 
 from bench import clients
 from bench.clients import Delivery, Sent
-from bench.instruments import Stopwatch, TimedSlack
+from bench.instruments import Stopwatch, TimedSlack, tune_fake
 from bench.load import BenchBot, make_deliveries, wait_for_posts, wait_relay_idle
 from bench.stats import Summary, fmt_ms, verdict
 from bot import logs
@@ -60,6 +60,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--interval", type=float, default=0.1, help="seconds between quiet webhooks")
     parser.add_argument("--threads", type=int, default=16, help="waitress threads (bot.main uses 16)")
     parser.add_argument("--timeout", type=float, default=40.0, help="max seconds to wait for Slack posts")
+    parser.add_argument(
+        "--graph-latency-ms", type=float, default=0, help="extra latency of every Graph API answer"
+    )
+    parser.add_argument(
+        "--slack-latency-ms", type=float, default=0, help="extra latency of every Slack API answer"
+    )
+    parser.add_argument(
+        "--fakes-nagle",
+        action="store_true",
+        help="leave Nagle's algorithm on in the fakes (adds ~40 ms per keep-alive Graph call)",
+    )
     parser.add_argument(
         "--in-process-clients",
         action="store_true",
@@ -164,6 +175,7 @@ class Phase:
     sent: list[Sent]
     posted: dict[str, float]  # comment id -> perf_counter of its chat.postMessage
     wall: float  # seconds from the first request to the last Slack post (or last answer)
+    cpu_seconds: float  # CPU used by this process (the bot and the fakes) in that time
 
     @property
     def ok(self) -> int:
@@ -192,6 +204,7 @@ def run_phase(
     sent: list[Sent],
     *,
     started: float,
+    cpu_started: float,
     timeout: float,
 ) -> Phase:
     ids = bot.item_ids([s.comment_id for s in sent if s.status == 200])
@@ -199,53 +212,79 @@ def run_phase(
     posted = {comment: arrived[item] for comment, item in ids.items() if item in arrived}
     end = max([*posted.values(), *(s.answered for s in sent)], default=started)
     # Let the last drain() return so its tasks are counted in the breakdown.
+    cpu = time.process_time() - cpu_started  # a little past ``end``: measured after the wait
     wait_relay_idle(watch, tasks=len(posted), timeout=5)
-    return Phase(name, sent, posted, end - started)
+    return Phase(name, sent, posted, end - started, cpu)
 
 
-def print_phase(phase: Phase, *, answers: bool) -> None:
+def print_phase(phase: Phase, *, throughput: bool) -> None:
     print(f"\n== {phase.name}")
     print(f"  HTTP 200: {phase.ok}/{len(phase.sent)}   Slack posts seen: {len(phase.posted)}/{phase.ok}")
     print(f"  wall (first request -> last post): {phase.wall:.2f} s")
-    if answers:
-        print(f"  webhook answer        {phase.answers().line()}")
+    if throughput and len(phase.sent) > 1:
+        first = min(s.started for s in phase.sent)
+        answered = max(s.answered for s in phase.sent) - first
+        line = f"  all answered after {answered:.2f} s = {len(phase.sent) / answered:.0f} webhooks/s"
+        if phase.posted:
+            line += f"; first Slack post after {min(phase.posted.values()) - first:.2f} s"
+        print(line)
+    print(f"  webhook answer        {phase.answers().line()}")
     print(f"  200 -> Slack post     {phase.to_slack().line()}")
     print(f"  request -> Slack post {phase.sent_to_slack().line()}")
 
 
+def _mean_ms(values: list[float]) -> float:
+    return 1000 * sum(values) / len(values) if values else math.nan
+
+
 def print_breakdown(watch: Stopwatch, phase: Phase) -> None:
-    """Where the time went in a phase, from the stopwatches."""
-    web = Summary.of_seconds(watch.samples("web.meta_webhook"))
-    ingest = Summary.of_seconds(watch.samples("ingest"))
+    """Where the time went in a phase, from the stopwatches (wall time, and CPU time of the thread)."""
+    print("  -- where the time went (wall = elapsed; cpu = the thread's own CPU; the gap is waiting)")
+    if phase.cpu_seconds and phase.wall:
+        print(
+            f"  bot process (bot + fakes): {phase.cpu_seconds:.2f} s CPU in {phase.wall:.2f} s "
+            f"= {phase.cpu_seconds / phase.wall:.2f} cores busy of {os.cpu_count()}"
+        )
+    for label, key in (("in-app /webhooks/meta", "web.meta_webhook"), ("  of which ingest()", "ingest")):
+        wall = Summary.of_seconds(watch.samples(key))
+        print(
+            f"  {label:<22} wall p50 {fmt_ms(wall.p50)}, p99 {fmt_ms(wall.p99)}, mean {fmt_ms(wall.mean)}; "
+            f"cpu mean {fmt_ms(_mean_ms(watch.samples(key + ':cpu')))}"
+        )
     client = phase.answers()
-    print("  -- where the time went")
-    print(f"  in-app /webhooks/meta  {web.line()}")
-    print(f"  Ingestor.ingest        {ingest.line()}")
     print(
-        f"  client-seen p50/p99 {fmt_ms(client.p50)}/{fmt_ms(client.p99)} vs in-app {fmt_ms(web.p50)}/"
-        f"{fmt_ms(web.p99)}: the rest is queueing for a waitress thread, HTTP and the GIL"
+        f"  client-seen answer p50 {fmt_ms(client.p50)}, p99 {fmt_ms(client.p99)} (adds waitress queueing, HTTP)"
     )
     completed = watch.counter("relay.completed")
     if not completed:
         return
     busy = sum(watch.samples("relay.drain_busy"))
-    parts = {
-        "post_item runner": "relay.post_item",
-        "  Graph permalink GET": "graph.permalink.facebook",
-        "  Slack chat.postMessage": "slack.chat_postMessage",
-        "  item_view (draft + question queries)": "relay.item_view",
+    rows = {
+        "drain(), all of it": "relay.drain_busy",
+        "  post_item runner": "relay.post_item",
+        "    Graph permalink GET": "graph.permalink.facebook",
+        "    Slack chat.postMessage": "slack.chat_postMessage",
+        "    item_view (draft, open questions)": "relay.item_view",
     }
-    per = {name: sum(watch.samples(key)) / completed for name, key in parts.items()}
-    per["  rest: 4 session.get, URL update, ItemMessage"] = per["post_item runner"] - sum(
-        v for k, v in per.items() if k.startswith("  ")
+    per = {
+        name: (sum(watch.samples(k)) / completed, sum(watch.samples(k + ":cpu")) / completed)
+        for name, k in rows.items()
+    }
+    calls = ("    Graph permalink GET", "    Slack chat.postMessage", "    item_view (draft, open questions)")
+    runner = per["  post_item runner"]
+    per["    rest: 4 gets, URL update, ItemMessage"] = (
+        runner[0] - sum(per[c][0] for c in calls),
+        runner[1] - sum(per[c][1] for c in calls),
     )
-    per["drain bookkeeping: select, claim, has_earlier, done"] = busy / completed - per["post_item runner"]
+    total = per["drain(), all of it"]
+    per["  bookkeeping: select, claim, has_earlier, done"] = (total[0] - runner[0], total[1] - runner[1])
     print(
-        f"  relay: {completed} tasks, {busy:.2f} s inside drain() = {1000 * busy / completed:.1f} ms/task "
-        f"= {completed / busy:.0f} tasks/s max (one thread, one task at a time)"
+        f"  relay: {completed} tasks, {busy:.2f} s inside drain() = {completed / busy:.0f} tasks/s "
+        "(one thread, one task at a time)"
     )
-    for name, value in per.items():
-        print(f"    {name:<52} {1000 * value:6.1f} ms/task")
+    print(f"    {'per task':<48} {'wall':>8} {'cpu':>8}")
+    for name, (wall_s, cpu_s) in per.items():
+        print(f"    {name:<48} {1000 * wall_s:5.1f} ms {1000 * cpu_s:5.1f} ms")
 
 
 def table(burst_phase: Phase, quiet_phase: Phase, n_clients: int, db_label: str, where: str) -> list[str]:
@@ -309,32 +348,43 @@ def main(argv: list[str] | None = None) -> int:
         database(args.database_url, Path(tmp_name)) as (database_url, db_label),
     ):
         print(f"db:      {db_label}")
+        for fake, latency in ((slack, args.slack_latency_ms), (graph, args.graph_latency_ms), (x_api, 0.0)):
+            tune_fake(fake, nodelay=not args.fakes_nagle, latency_ms=latency)
+        print(
+            f"fakes:   TCP_NODELAY {'off' if args.fakes_nagle else 'on'}, added latency Slack "
+            f"{args.slack_latency_ms:g} ms, Graph {args.graph_latency_ms:g} ms"
+        )
         settings = settings_for(database_url=database_url, slack=slack, x_api=x_api, graph=graph)
         bot = BenchBot(settings, threads=args.threads, watch=watch)
         bot.start()
         try:
             warm = make_deliveries(graph, post=1001, count=5)
+            cpu = time.process_time()
             sent = load.paced(bot.url, warm, 0.0)
-            run_phase("warm-up", bot, slack, watch, sent, started=sent[0].started, timeout=10)
+            run_phase(
+                "warm-up", bot, slack, watch, sent, started=sent[0].started, cpu_started=cpu, timeout=10
+            )
 
             watch.reset()
             deliveries = make_deliveries(graph, post=1002, count=args.burst)
+            cpu = time.process_time()
             sent, released = load.burst(bot.url, deliveries, args.clients)
             burst_phase = run_phase(
                 f"burst: {args.burst} webhooks, {args.clients} clients released together",
-                bot, slack, watch, sent, started=released, timeout=args.timeout,
+                bot, slack, watch, sent, started=released, cpu_started=cpu, timeout=args.timeout,
             )  # fmt: skip
-            print_phase(burst_phase, answers=True)
+            print_phase(burst_phase, throughput=True)
             print_breakdown(watch, burst_phase)
 
             watch.reset()
             quiet = make_deliveries(graph, post=1003, count=args.quiet)
+            cpu = time.process_time()
             sent = load.paced(bot.url, quiet, args.interval)
             quiet_phase = run_phase(
                 f"quiet: {args.quiet} webhooks, one every {args.interval:g} s",
-                bot, slack, watch, sent, started=sent[0].started, timeout=10,
+                bot, slack, watch, sent, started=sent[0].started, cpu_started=cpu, timeout=10,
             )  # fmt: skip
-            print_phase(quiet_phase, answers=True)
+            print_phase(quiet_phase, throughput=False)
             print_breakdown(watch, quiet_phase)
             print(
                 f"\nSlack: {len(slack.calls_to('chat.postMessage'))} chat.postMessage, "

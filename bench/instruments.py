@@ -2,23 +2,26 @@
 
 The stopwatches wrap a few public seams of a running bot (the WSGI app, the ingestor, the Slack and
 Graph clients, the relay's drain and its ``post_item`` runner) to show where the time goes. They add
-two ``perf_counter`` calls per wrapped call and change no behaviour.
+a few clock reads per wrapped call and change no behaviour. Each probe records the wall time and,
+under ``<name>:cpu``, the calling thread's CPU time: wall minus CPU is time spent waiting (for a lock,
+the GIL, a socket).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ParamSpec, TypeVar
 
 from bot.runtime import Runtime
 from bot.services.relay import Relay, _post_item
 from bot.storage.models import SlackTask
-from tests.fakes.base import Call, Response
+from tests.fakes.base import Call, FakeServer, Response
 from tests.fakes.slack_api import FakeSlack
 
 P = ParamSpec("P")
@@ -58,6 +61,22 @@ class TimedSlack(FakeSlack):
     def clear_item_posts(self) -> None:
         with self._cond:
             self._item_posts.clear()
+
+
+def tune_fake(fake: FakeServer, *, nodelay: bool, latency_ms: float = 0) -> None:
+    """Call right after ``fake.start()``: TCP_NODELAY on its sockets, and an optional answer delay.
+
+    The fakes' ``http.server`` writes the headers and the body of an answer in two sends. On a
+    keep-alive connection (the Graph client keeps one) Nagle's algorithm then holds the body until
+    the client's delayed ACK, about 40 ms on Linux, once the connection has left quick-ACK mode.
+    Real API front ends set TCP_NODELAY; so does the bench unless asked not to, so that the figures
+    are the bot's. ``latency_ms`` (``FakeServer.delay``) models a far-away API instead.
+    """
+    server = fake._server
+    assert server is not None, "start the fake first"
+    server.RequestHandlerClass.disable_nagle_algorithm = nodelay  # type: ignore[attr-defined]
+    if latency_ms > 0:
+        fake.delay(latency_ms / 1000)
 
 
 def _item_id(form: dict[str, Any]) -> int | None:
@@ -103,21 +122,30 @@ class Stopwatch:
             self._samples.clear()
             self._counts.clear()
 
+    @contextlib.contextmanager
+    def measure(self, name: str) -> Iterator[None]:
+        """Record the block's wall time as ``name`` and this thread's CPU time as ``name:cpu``."""
+        wall, cpu = time.perf_counter(), time.thread_time()
+        try:
+            yield
+        finally:
+            cpu_spent, wall_spent = time.thread_time() - cpu, time.perf_counter() - wall
+            with self._lock:
+                self._samples[name].append(wall_spent)
+                self._samples[f"{name}:cpu"].append(cpu_spent)
+
     def wrap(self, name: str, fn: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(fn)
         def timed(*args: P.args, **kwargs: P.kwargs) -> R:
-            start = time.perf_counter()
-            try:
+            with self.measure(name):
                 return fn(*args, **kwargs)
-            finally:
-                self.add(name, time.perf_counter() - start)
 
         return timed
 
 
-def _replace(obj: object, attribute: str, make: Callable[[Any], Any]) -> None:
-    """Shadow ``obj.attribute`` with ``make(original)`` on this instance only."""
-    setattr(obj, attribute, make(getattr(obj, attribute)))
+def _time(watch: Stopwatch, obj: object, attribute: str, key: str) -> None:
+    """Shadow the method ``obj.attribute`` with a timed wrapper, on this instance only."""
+    setattr(obj, attribute, watch.wrap(key, getattr(obj, attribute)))
 
 
 def instrument(runtime: Runtime, web: Any, watch: Stopwatch) -> None:
@@ -125,38 +153,34 @@ def instrument(runtime: Runtime, web: Any, watch: Stopwatch) -> None:
     inner: WSGIApp = web.wsgi_app
 
     def timed_wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        start = time.perf_counter()
-        try:
+        if environ.get("PATH_INFO") != "/webhooks/meta":
             return inner(environ, start_response)
-        finally:
-            if environ.get("PATH_INFO") == "/webhooks/meta":
-                watch.add("web.meta_webhook", time.perf_counter() - start)
+        with watch.measure("web.meta_webhook"):
+            return inner(environ, start_response)
 
     web.wsgi_app = timed_wsgi
-    _replace(runtime.ingestor, "ingest", lambda fn: watch.wrap("ingest", fn))
-    _replace(runtime.client, "chat_postMessage", lambda fn: watch.wrap("slack.chat_postMessage", fn))
+    _time(watch, runtime.ingestor, "ingest", "ingest")
+    _time(watch, runtime.client, "chat_postMessage", "slack.chat_postMessage")
     for name, platform in runtime.platforms.items():
-        _replace(platform, "permalink", lambda fn, name=name: watch.wrap(f"graph.permalink.{name}", fn))
-    _replace(runtime.relay, "item_view", lambda fn: watch.wrap("relay.item_view", fn))
+        _time(watch, platform, "permalink", f"graph.permalink.{name}")
+    _time(watch, runtime.relay, "item_view", "relay.item_view")
 
     relay = runtime.relay
     drain = relay.drain
 
     def timed_drain() -> int:
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.thread_time()
         completed = drain()
         if completed:
-            watch.add("relay.drain_busy", time.perf_counter() - start)
+            watch.add("relay.drain_busy", time.perf_counter() - wall)
+            watch.add("relay.drain_busy:cpu", time.thread_time() - cpu)
             watch.count("relay.completed", completed)
         return completed
 
     relay.drain = timed_drain  # type: ignore[method-assign]
 
     def timed_post_item(relay_: Relay, task: SlackTask) -> None:
-        start = time.perf_counter()
-        try:
+        with watch.measure("relay.post_item"):
             _post_item(relay_, task)
-        finally:
-            watch.add("relay.post_item", time.perf_counter() - start)
 
     relay.register("post_item", timed_post_item)

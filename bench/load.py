@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from typing import Any
 
 from sqlmodel import col, select
 from waitress.server import create_server
@@ -28,8 +27,8 @@ class BenchBot:
         self.runtime: Runtime = build_runtime(settings)
         web = create_web_app(self.runtime)
         instrument(self.runtime, web, watch)
-        self.server: Any = create_server(web, host="127.0.0.1", port=0, threads=threads)
-        self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self.server = create_server(web, host="127.0.0.1", port=0, threads=threads)
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"  # type: ignore[union-attr]
         self._thread = threading.Thread(target=self._serve, name="waitress", daemon=True)
 
     def _serve(self) -> None:

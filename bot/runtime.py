@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +28,8 @@ from bot.services.publisher import Publisher
 from bot.services.relay import Relay
 from bot.services.replies import Replies
 from bot.services.replies import register_runners as register_reply_runners
+from bot.services.schedule import Schedules, warm_up
+from bot.services.timezones import TimeZones
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -45,12 +48,15 @@ class Runtime:
     items: Items
     replies: Replies
     publisher: Publisher
+    schedules: Schedules
+    zones: TimeZones
     scheduler: BackgroundScheduler
     bolt: App
     key: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def start(self) -> None:
         jobs.bind(self)
+        threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
         self.relay.start()
         for name in self.pollers:
             self.scheduler.add_job(
@@ -178,6 +184,8 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         on_approved=publisher.publish,
     )
     register_reply_runners(relay)
+    zones = TimeZones(db=db, client=client, clock=clock)
+    schedules = Schedules(db=db, clock=clock, zones=zones, wake=relay.wake)
     pollers = {
         name: Poller(db=db, platform=platform, ingestor=ingestor, clock=clock)
         for name, platform in platforms.items()
@@ -195,6 +203,8 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         items=items,
         replies=replies,
         publisher=publisher,
+        schedules=schedules,
+        zones=zones,
         scheduler=BackgroundScheduler(timezone="UTC"),
         bolt=App(
             client=client,

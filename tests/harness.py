@@ -138,7 +138,11 @@ class Bot:
             "trigger_id": f"trigger-{name}",
         }
         body = urlencode(form).encode()
-        return self.post_slack(body, content_type="application/x-www-form-urlencoded", **kwargs), name
+        response = self.post_slack(body, content_type="application/x-www-form-urlencoded", **kwargs)
+        if response.status_code == 200:
+            # Like a person, wait for the answer before typing the next command.
+            self.slack.wait_for(lambda: self.slack.responses(name), message=f"/social {text}")
+        return response, name
 
     def interact(self, payload: dict[str, Any], **kwargs: Any) -> requests.Response:
         body = urlencode({"payload": json.dumps(payload)}).encode()

@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 
 from bot.message_builder import strings
-from bot.message_builder.inbox import inbox_blocks
+from bot.message_builder.inbox import inbox_blocks, queue_blocks
 from bot.services.errors import UserError
+from bot.services.schedule import local_format
 from bot.slack_text import plain, user_id
+from bot.storage.models import DraftStatus
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -89,6 +91,23 @@ def _assign(runtime: Runtime, command: Command, user: str, body: dict[str, Any])
     return strings.ASSIGNED.format(n=n, user=assignee)
 
 
+def _schedule(runtime: Runtime, command: Command, user: str, body: dict[str, Any]) -> str:
+    n = command.item(rest_hint=" WHEN")
+    draft, send_at, zone = runtime.schedules.schedule(item_id=n, when=command.rest, user=user)
+    approval = "" if draft.status == DraftStatus.APPROVED else strings.SCHEDULED_NEEDS_APPROVAL
+    return strings.SCHEDULED.format(n=n, local=local_format(send_at, zone), zone=zone.key, approval=approval)
+
+
+def _queue(runtime: Runtime, command: Command, user: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    return queue_blocks(runtime.schedules.queue(), zone=runtime.zones.zone(user), now=runtime.clock.now())
+
+
+def _cancel(runtime: Runtime, command: Command, user: str, body: dict[str, Any]) -> str:
+    n = command.item()
+    runtime.schedules.cancel(item_id=n, user=user)
+    return strings.CANCELLED.format(n=n)
+
+
 def _close(spam: bool) -> Handler:
     def close(runtime: Runtime, command: Command, user: str, body: dict[str, Any]) -> str:
         n = command.item()
@@ -104,6 +123,9 @@ HANDLERS: dict[str, Handler] = {
     "draft": _draft,
     "approve": _approve,
     "reject": _reject,
+    "schedule": _schedule,
+    "queue": _queue,
+    "cancel": _cancel,
     "claim": _claim,
     "assign": _assign,
     "ignore": _close(spam=False),
@@ -129,4 +151,4 @@ def register(app: App, runtime: Runtime) -> None:
         if isinstance(answer, str):
             respond(text=answer, response_type="ephemeral")
         else:
-            respond(text="Open items", blocks=answer, response_type="ephemeral")
+            respond(text=f"/social {command.sub}", blocks=answer, response_type="ephemeral")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 
 def escape(text: str) -> str:
@@ -36,3 +36,13 @@ def age(delta_seconds: float) -> str:
     if hours < 48:
         return f"{hours}h {minutes % 60}m"
     return f"{hours // 24}d {hours % 24}h"
+
+
+def duration(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds < 120:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min"

@@ -52,3 +52,24 @@ NOTE_RETRY = ":repeat: <@{user}> asked to send the reply again."
 
 INBOX_EMPTY = ":tada: Nothing open. Inbox zero."
 INBOX_HEADER = "*Open items* (oldest first)"
+
+UNREADABLE_TIME = (
+    "I can't read `{when}` as a time. Try `in 10 minutes`, `in 2 hours`, `tomorrow 9am`, `friday 14:00` "
+    "or `2026-12-01 09:30` (read in your Slack time zone, {zone})."
+)
+PAST_TIME = "`{when}` is {local} in your time zone ({zone}), which has passed. Pick a time in the future."
+NEEDS_WHEN = (
+    "Say when: `/social schedule {n} in 10 minutes` (or `tomorrow 9am`, `friday 14:00`, `2026-12-01 09:30`)."
+)
+NO_UNSENT_DRAFT = "#{n} has no unsent draft to schedule. Write one first: `/social draft {n} TEXT`."
+NOT_SCHEDULED = "#{n} has no scheduled reply."
+SCHEDULED = "#{n}'s reply is scheduled for {local} ({zone}){approval}."
+SCHEDULED_NEEDS_APPROVAL = "; it still needs an approval"
+CANCELLED = "Took #{n}'s reply off the schedule; the draft waits for approval again."
+QUEUE_EMPTY = "No replies are scheduled."
+QUEUE_HEADER = "*Scheduled replies* (times in {zone})"
+
+NOTE_SCHEDULED = ":alarm_clock: <@{user}> scheduled this reply for {when} (your time)."
+NOTE_UNSCHEDULED = ":no_bell: <@{user}> took the reply off the schedule; the draft needs an approval again."
+NOTE_LATE_APPROVAL = ":alarm_clock: Approved {late} after its scheduled time; sending now."
+NOTE_WROTE_AGAIN = ":speech_balloon: <@{drafter}> the customer wrote again before the scheduled reply went out; check it still fits."

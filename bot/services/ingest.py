@@ -12,11 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from bot.message_builder import strings
 from bot.platforms.base import IncomingItem, ItemChange
 from bot.storage.db import Database
-from bot.storage.models import Account, Draft, Item, utcnow
+from bot.storage.models import Account, Draft, DraftStatus, Item, utcnow
 from bot.storage.queries import audit, enqueue, find_item
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ class Ingestor:
                 session.flush()
                 assert item.id is not None
                 enqueue(session, kind="post_item", item_id=item.id)
+                self._warn_scheduled(session, item)
                 audit(session, item_id=item.id, actor=incoming.platform, action="received")
                 item_id = item.id
         except IntegrityError:
@@ -97,6 +99,34 @@ class Ingestor:
             created_at=incoming.created_at,
             owner_hint=bool(self._owner_words and self._owner_words.search(incoming.text)),
         )
+
+    def _warn_scheduled(self, session: Session, item: Item) -> None:
+        """The customer wrote again: a reply scheduled on their conversation may no longer fit."""
+        related: list[int | None] = [item.root_item_id] if item.root_item_id else []
+        if item.conversation_id:
+            related += session.exec(
+                select(Item.id).where(
+                    Item.platform == item.platform,
+                    Item.conversation_id == item.conversation_id,
+                    Item.author_id == item.author_id,
+                    Item.id != item.id,
+                )
+            ).all()
+        if not related:
+            return
+        for draft in session.exec(
+            select(Draft).where(
+                col(Draft.item_id).in_(related),
+                col(Draft.send_at).is_not(None),
+                col(Draft.status).in_([DraftStatus.PENDING, DraftStatus.APPROVED]),
+            )
+        ).all():
+            enqueue(
+                session,
+                kind="note",
+                item_id=draft.item_id,
+                text=strings.NOTE_WROTE_AGAIN.format(drafter=draft.author),
+            )
 
     def _root_item(self, session: Session, incoming: IncomingItem) -> int | None:
         """A reply to an item we show, or to our published reply, goes into that item's thread."""

@@ -21,7 +21,7 @@ from sqlmodel import col, select
 
 from bot.clock import Clock
 from bot.message_builder import strings
-from bot.message_builder.format import link
+from bot.message_builder.format import duration, link
 from bot.platforms.base import Platform, PlatformError, Published, ReplyTarget, TransientError
 from bot.services.errors import UserError
 from bot.storage.db import Database
@@ -225,7 +225,7 @@ class Publisher:
             session.add(stored)
             late = ""
             if draft.send_at is not None and now - draft.send_at > timedelta(seconds=60):
-                late = f" ({_duration(now - draft.send_at)} late)"
+                late = f" ({duration(now - draft.send_at)} after its scheduled time)"
             note = (
                 strings.NOTE_PUBLISHED.format(
                     platform=platform.label, by=draft.decided_by, link=link(published.url, "see reply")
@@ -299,10 +299,3 @@ class Publisher:
     def _label(self, item: Item) -> str:
         platform = self.platforms.get(item.platform)
         return platform.label if platform else item.platform
-
-
-def _duration(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60} min"

@@ -107,7 +107,7 @@ class Relay:
                 select(SlackTask.id)
                 .where(
                     col(SlackTask.done).is_(False),
-                    SlackTask.not_before <= now,
+                    or_(col(SlackTask.not_before).is_(None), col(SlackTask.not_before) <= now),
                     or_(col(SlackTask.claimed_until).is_(None), col(SlackTask.claimed_until) < now),
                 )
                 .order_by(col(SlackTask.id))

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from bot.clock import Clock
 from bot.message_builder import strings
 from bot.message_builder.draft import draft_blocks, draft_fallback
+from bot.message_builder.format import duration, slack_date
 from bot.platforms.base import Platform
 from bot.services.errors import UserError
 from bot.services.items import ensure_open, get_item, refresh
@@ -103,7 +104,10 @@ class Replies:
             session.flush()
             item.state = ItemState.SCHEDULED if send_at else ItemState.DRAFT
             enqueue(session, kind="draft_message", item_id=item_id, ref_id=draft.id)
-            refresh(session, item)
+            scheduled = (
+                strings.NOTE_SCHEDULED.format(user=author, when=slack_date(send_at)) if send_at else None
+            )
+            refresh(session, item, note=scheduled)
             audit(session, item_id=item_id, actor=author, action="drafted", detail=text)
         log.info("replies.drafted item=%s draft=%s", item_id, draft.id)
         self.wake()
@@ -151,6 +155,9 @@ class Replies:
                 raise UserError(strings.DRAFT_NOT_PENDING.format(status="already decided", verb="approved"))
             enqueue(session, kind="update_draft", item_id=draft.item_id, ref_id=draft_id)
             enqueue(session, kind="update_item", item_id=draft.item_id)
+            if draft.send_at is not None and draft.send_at < now:
+                late = strings.NOTE_LATE_APPROVAL.format(late=duration(now - draft.send_at))
+                enqueue(session, kind="note", item_id=draft.item_id, text=late)
             audit(session, item_id=draft.item_id, actor=user, action="approved", detail=f"draft {draft_id}")
             session.refresh(draft)
         log.info("replies.approved item=%s draft=%s", draft.item_id, draft_id)

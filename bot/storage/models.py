@@ -104,7 +104,7 @@ class SlackTask(SQLModel, table=True):
     blocks_json: str | None = None
     done: bool = Field(default=False, index=True)
     attempts: int = 0
-    not_before: datetime = Field(default_factory=utcnow)
+    not_before: datetime | None = None  # None: due at once (whatever the clock says)
     claimed_until: datetime | None = None
     last_error: str | None = None
     created_at: datetime = Field(default_factory=utcnow)

@@ -17,7 +17,6 @@ from bot.storage.models import (
     ItemMessage,
     OwnerQuestion,
     SlackTask,
-    utcnow,
 )
 
 
@@ -77,7 +76,7 @@ def enqueue(
             ref_id=ref_id,
             text=text,
             blocks_json=json.dumps(blocks) if blocks else None,
-            not_before=not_before or utcnow(),
+            not_before=not_before,
         )
     )
 

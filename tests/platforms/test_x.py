@@ -73,14 +73,19 @@ def test_rate_limit_pauses_polling_until_reset(make_bot: Any, slack: FakeSlack, 
 def test_a_failing_x_is_retried_with_backoff_and_the_rest_unaffected(
     make_bot: Any, slack: FakeSlack, x_api: FakeX
 ) -> None:
-    bot = make_bot()
     x_api.set_down(True)
-    assert bot.runtime.pollers["x"].poll() == 0
-    assert bot.runtime.pollers["x"]._paused_until is not None
+    bot = make_bot()  # its first poll meets the outage
+    poller = bot.runtime.pollers["x"]
+    x_api.wait_for(lambda: poller._paused_until is not None)
+    calls = len(x_api.calls_to("/2/"))
+    assert poller.poll() == 0  # backing off: X is not asked again yet
+    assert len(x_api.calls_to("/2/")) == calls
+    assert bot.http.get(bot.url + "/healthz").status_code == 200
     x_api.set_down(False)
-    bot.runtime.pollers["x"]._paused_until = None  # the backoff has passed
+    poller._paused_until = None  # the backoff has passed
     x_api.add_mention(text="@shop back", username="a", name="A")
-    assert bot.runtime.pollers["x"].poll() == 1
+    assert poller.poll() == 1
+    slack.wait_for(lambda: len(bot.item_messages()) == 1)
 
 
 def test_a_reply_to_a_shown_mention_lands_in_its_thread(

@@ -1,0 +1,82 @@
+"""The bot as a real process (`python -m bot`), for restarts, `kill -9` and several processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from bot.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class BotProcess:
+    def __init__(self, settings: Settings, *, cwd: Path, name: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = cwd / f"{name}.log"
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("SLACK_", "TWITTER_", "META_", "FACEBOOK_"))
+        }
+        for field, value in settings.model_dump().items():
+            if value is None or field in ("approver_slack_users", "owner_keywords"):
+                continue
+            env[field.upper()] = str(value)
+        env["APPROVER_SLACK_USERS"] = ",".join(settings.approver_slack_users)
+        env["OWNER_KEYWORDS"] = ",".join(settings.owner_keywords)
+        env["PORT"] = str(self.port)
+        env["PYTHONPATH"] = str(ROOT)
+        self._out = self.log.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot"], cwd=cwd, env=env, stdout=self._out, stderr=subprocess.STDOUT
+        )
+        self._wait_healthy()
+
+    def _wait_healthy(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"bot exited: {self.log.read_text()[-2000:]}")
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.05)  # polling a starting process: there is no event to wait on
+        raise AssertionError(f"bot did not become healthy: {self.log.read_text()[-2000:]}")
+
+    def kill(self) -> None:
+        """`kill -9`: no shutdown code runs."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def terminate(self) -> int:
+        self.process.terminate()
+        code = self.process.wait(timeout=20)
+        self._out.close()
+        return code
+
+    def __enter__(self) -> BotProcess:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self._out.close()

@@ -3,9 +3,13 @@
 Prints figures next to the targets; asserts nothing. Phases, on one bot and one fresh database:
 
 1. warm-up: a few webhooks, so the first-use costs (SQL compilation, the account row) are paid;
-2. burst: ``--burst`` distinct signed Facebook comment webhooks from ``--clients`` threads released
+2. floor: the burst's shape against Meta's subscription check (GET, no database), for reference;
+3. burst: ``--burst`` distinct signed Facebook comment webhooks from ``--clients`` threads released
    together; answer latency per webhook, then webhook-200 -> ``chat.postMessage`` per item;
-3. quiet: ``--quiet`` webhooks one every ``--interval`` seconds; webhook-200 -> ``chat.postMessage``.
+4. quiet: ``--quiet`` webhooks one every ``--interval`` seconds; webhook-200 -> ``chat.postMessage``.
+
+The clients run in a separate process (``--in-process-clients`` to change that); the fakes of Slack,
+the Graph API and X run in the bot's process. Stopwatches on the bot show where the time goes.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from sqlalchemy import create_engine, make_url, text
 from bench import clients
 from bench.clients import Delivery, Sent
 from bench.instruments import Stopwatch, TimedSlack, tune_fake
-from bench.load import BenchBot, make_deliveries, wait_for_posts, wait_relay_idle
+from bench.load import BenchBot, make_deliveries, verify_requests, wait_for_posts, wait_relay_idle
 from bench.stats import Summary, fmt_ms, verdict
 from bot import logs
 from tests.fakes.base import forbid_network
@@ -142,7 +146,7 @@ def production_logging(path: Path) -> Iterator[Path]:
         stream.close()
 
 
-class Load:
+class Load(contextlib.AbstractContextManager["Load"]):
     """Runs the client side in a spawned process (default) or in this one."""
 
     def __init__(self, *, in_process: bool) -> None:
@@ -161,9 +165,9 @@ class Load:
             return clients.paced(url, deliveries, interval)
         return self._pool.submit(clients.paced, url, deliveries, interval).result(timeout=180)
 
-    def close(self) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True)
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 # -- phases ---------------------------------------------------------------------------------------
@@ -253,7 +257,8 @@ def print_breakdown(watch: Stopwatch, phase: Phase) -> None:
         )
     client = phase.answers()
     print(
-        f"  client-seen answer p50 {fmt_ms(client.p50)}, p99 {fmt_ms(client.p99)} (adds waitress queueing, HTTP)"
+        f"  client-seen answer p50 {fmt_ms(client.p50)}, p99 {fmt_ms(client.p99)} "
+        "(adds waitress queueing, HTTP)"
     )
     completed = watch.counter("relay.completed")
     if not completed:
@@ -287,14 +292,19 @@ def print_breakdown(watch: Stopwatch, phase: Phase) -> None:
         print(f"    {name:<48} {1000 * wall_s:5.1f} ms {1000 * cpu_s:5.1f} ms")
 
 
-def table(burst_phase: Phase, quiet_phase: Phase, n_clients: int, db_label: str, where: str) -> list[str]:
+def table(
+    burst_phase: Phase, quiet_phase: Phase, floor: Summary, n_clients: int, db_label: str, where: str
+) -> list[str]:
     answers = burst_phase.answers()
     burst_slack = burst_phase.to_slack()
     quiet_slack = quiet_phase.to_slack()
     n, q = len(burst_phase.sent), len(quiet_phase.sent)
 
-    def measured(s: Summary, key: float) -> str:
-        return f"**{fmt_ms(key)}** (p50 {fmt_ms(s.p50)}, max {fmt_ms(s.max)})"
+    def measured(s: Summary, key: float, expected: int | None = None) -> str:
+        missing = (
+            f", only {s.count}/{expected} arrived" if expected is not None and s.count < expected else ""
+        )
+        return f"**{fmt_ms(key)}** (p50 {fmt_ms(s.p50)}, max {fmt_ms(s.max)}{missing})"
 
     return [
         f"{machine_lines()[0].removeprefix('machine: ')}; Python {platform.python_version()}; {db_label}; "
@@ -305,10 +315,13 @@ def table(burst_phase: Phase, quiet_phase: Phase, n_clients: int, db_label: str,
         f"| Meta webhook answer, burst of {n} ({n_clients} clients), p99 | < 50 ms | "
         f"{measured(answers, answers.p99)} {verdict(answers.p99, ANSWER_TARGET_MS)} |",
         f"| Webhooks answered 200 in the burst | {n}/{n} | {burst_phase.ok}/{n} |",
-        f"| Item → Slack, quiet ({q}, 1 per {fmt_ms(1000 * quiet_phase_interval(quiet_phase))}), p99 | < 2 s | "
-        f"{measured(quiet_slack, quiet_slack.p99)} {verdict(quiet_slack.p99, SLACK_TARGET_MS)} |",
+        f"| Floor: same burst of GET subscription checks (no DB), p99 | (reference) | "
+        f"{measured(floor, floor.p99)} |",
+        f"| Item → Slack, quiet ({q}, 1 per {fmt_ms(1000 * quiet_phase_interval(quiet_phase))}), p99 "
+        "| < 2 s | "
+        f"{measured(quiet_slack, quiet_slack.p99, q)} {verdict(quiet_slack.p99, SLACK_TARGET_MS)} |",
         f"| Item → Slack, burst of {n}, p99 | < 2 s | "
-        f"{measured(burst_slack, burst_slack.p99)} {verdict(burst_slack.p99, SLACK_TARGET_MS)} |",
+        f"{measured(burst_slack, burst_slack.p99, n)} {verdict(burst_slack.p99, SLACK_TARGET_MS)} |",
         f"| Items in Slack after the burst | {n} | {len(burst_phase.posted)} |",
     ]
 
@@ -337,8 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     watch = Stopwatch()
-    load = Load(in_process=args.in_process_clients)
     with (
+        Load(in_process=args.in_process_clients) as load,
         forbid_network(),
         tempfile.TemporaryDirectory(prefix="inbox-bench-") as tmp_name,
         production_logging(Path(tmp_name) / "bot.log") as log_path,
@@ -365,6 +378,15 @@ def main(argv: list[str] | None = None) -> int:
                 "warm-up", bot, slack, watch, sent, started=sent[0].started, cpu_started=cpu, timeout=10
             )
 
+            # The floor: the same burst against an answer that needs no database.
+            floor, _ = load.burst(bot.url, verify_requests(args.burst), args.clients)
+            floor_answers = Summary.of_seconds([s.latency for s in floor if s.status == 200])
+            print(
+                f"\n== floor: {args.burst} GET /webhooks/meta (subscription check, no database), same clients"
+            )
+            print(f"  HTTP 200: {sum(s.status == 200 for s in floor)}/{len(floor)}")
+            print(f"  answer                {floor_answers.line()}")
+
             watch.reset()
             deliveries = make_deliveries(graph, post=1002, count=args.burst)
             cpu = time.process_time()
@@ -382,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
             sent = load.paced(bot.url, quiet, args.interval)
             quiet_phase = run_phase(
                 f"quiet: {args.quiet} webhooks, one every {args.interval:g} s",
-                bot, slack, watch, sent, started=sent[0].started, cpu_started=cpu, timeout=10,
+                bot, slack, watch, sent, started=sent[0].started, cpu_started=cpu, timeout=args.timeout,
             )  # fmt: skip
             print_phase(quiet_phase, throughput=False)
             print_breakdown(watch, quiet_phase)
@@ -392,7 +414,6 @@ def main(argv: list[str] | None = None) -> int:
             )
         finally:
             bot.stop()
-            load.close()
         lines = log_path.read_text("utf-8").splitlines()
         queue = [line for line in lines if "waitress.queue" in line]
         problems = [
@@ -406,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {line[:200]}")
 
     print(f"\n(run took {time.perf_counter() - began:.1f} s)\n")
-    print("\n".join(table(burst_phase, quiet_phase, args.clients, db_label, where)))
+    print("\n".join(table(burst_phase, quiet_phase, floor_answers, args.clients, db_label, where)))
     return 0
 
 

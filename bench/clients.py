@@ -22,6 +22,8 @@ class Delivery:
     comment_id: str
     body: bytes
     headers: dict[str, str]
+    method: str = "POST"
+    path: str = "/webhooks/meta"
 
 
 @dataclass(frozen=True)
@@ -42,10 +44,13 @@ def _session() -> requests.Session:
     return session
 
 
-def _send(session: requests.Session, url: str, delivery: Delivery) -> Sent:
+def _send(session: requests.Session, base_url: str, delivery: Delivery) -> Sent:
+    url = base_url + delivery.path
     started = time.perf_counter()
     try:
-        response = session.post(url, data=delivery.body, headers=delivery.headers, timeout=30)
+        response = session.request(
+            delivery.method, url, data=delivery.body or None, headers=delivery.headers, timeout=30
+        )
         status = response.status_code
     except requests.RequestException:
         status = 0
@@ -60,7 +65,7 @@ def _client(base_url: str, deliveries: list[Delivery], barrier: threading.Barrie
         except BaseException:
             barrier.abort()
             raise
-        return [_send(session, base_url + "/webhooks/meta", d) for d in deliveries]
+        return [_send(session, base_url, d) for d in deliveries]
 
 
 def burst(base_url: str, deliveries: list[Delivery], clients: int) -> tuple[list[Sent], float]:
@@ -86,5 +91,5 @@ def paced(base_url: str, deliveries: list[Delivery], interval: float) -> list[Se
             pause = start + i * interval - time.perf_counter()
             if pause > 0:
                 time.sleep(pause)
-            results.append(_send(session, base_url + "/webhooks/meta", delivery))
+            results.append(_send(session, base_url, delivery))
     return results

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from urllib.parse import urlencode
 
 from sqlmodel import col, select
 from waitress.server import create_server
@@ -17,7 +18,7 @@ from bot.storage.models import Item
 from bot.web import create_web_app
 from tests.fakes import meta_webhooks
 from tests.fakes.graph_api import FakeGraph
-from tests.harness import APP_SECRET, PAGE_ID
+from tests.harness import APP_SECRET, PAGE_ID, VERIFY_TOKEN
 
 
 class BenchBot:
@@ -38,6 +39,11 @@ class BenchBot:
     def start(self) -> None:
         self.runtime.start()
         self._thread.start()
+        # Runtime.start() may warm caches in the background (dateparser's tables): let that finish
+        # so it does not compete with the measurements.
+        for thread in threading.enumerate():
+            if thread.name == "warm-up":
+                thread.join(timeout=10)
 
     def stop(self) -> None:
         self.server.close()
@@ -80,6 +86,12 @@ def make_deliveries(graph: FakeGraph, *, post: int, count: int) -> list[Delivery
         )
         deliveries.append(Delivery(comment_id, body, meta_webhooks.signed_headers(body, APP_SECRET)))
     return deliveries
+
+
+def verify_requests(count: int) -> list[Delivery]:
+    """Meta's subscription check (GET, answered from the settings alone): the HTTP stack's floor."""
+    query = urlencode(meta_webhooks.verification_params(verify_token=VERIFY_TOKEN, challenge="42"))
+    return [Delivery(f"verify-{n}", b"", {}, "GET", f"/webhooks/meta?{query}") for n in range(count)]
 
 
 def wait_for_posts(slack: TimedSlack, item_ids: set[int], *, timeout: float) -> dict[int, float]:

@@ -48,3 +48,9 @@ def recover_interrupted(runtime_key: str) -> None:
     runtime = _runtime(runtime_key)
     if runtime is not None:
         runtime.publisher.recover_interrupted()
+
+
+def remind_owner(runtime_key: str) -> None:
+    runtime = _runtime(runtime_key)
+    if runtime is not None:
+        runtime.owner.remind_due()

@@ -6,7 +6,7 @@ import logging
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
@@ -23,6 +23,8 @@ from bot.platforms.instagram import InstagramPlatform
 from bot.platforms.x import XPlatform
 from bot.services.ingest import Ingestor
 from bot.services.items import Items
+from bot.services.owner import Owner
+from bot.services.owner import register_runners as register_owner_runners
 from bot.services.polling import Poller
 from bot.services.publisher import Publisher
 from bot.services.relay import Relay
@@ -50,6 +52,7 @@ class Runtime:
     publisher: Publisher
     schedules: Schedules
     zones: TimeZones
+    owner: Owner
     scheduler: BackgroundScheduler
     bolt: App
     key: str = field(default_factory=lambda: uuid.uuid4().hex)
@@ -91,10 +94,6 @@ class Runtime:
         )
         self.scheduler.start()
         self.relay.wake()  # post whatever was stored but not shown before a restart
-
-    def owner_answers(self, event: dict[str, object]) -> None:
-        """A message in a DM thread: the owner answering a question (see the owner service)."""
-        return None
 
     def stop(self) -> None:
         if self.scheduler.running:
@@ -186,6 +185,15 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     register_reply_runners(relay)
     zones = TimeZones(db=db, client=client, clock=clock)
     schedules = Schedules(db=db, clock=clock, zones=zones, wake=relay.wake)
+    owner = Owner(
+        db=db,
+        clock=clock,
+        owner=settings.owner_slack_user,
+        reminder_every=timedelta(minutes=settings.owner_reminder_minutes),
+        max_reminders=settings.owner_reminders,
+        wake=relay.wake,
+    )
+    register_owner_runners(relay, owner=settings.owner_slack_user)
     pollers = {
         name: Poller(db=db, platform=platform, ingestor=ingestor, clock=clock)
         for name, platform in platforms.items()
@@ -205,6 +213,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         publisher=publisher,
         schedules=schedules,
         zones=zones,
+        owner=owner,
         scheduler=BackgroundScheduler(timezone="UTC"),
         bolt=App(
             client=client,

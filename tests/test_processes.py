@@ -85,12 +85,12 @@ def test_kill_dash_nine_restart_and_two_processes_publish_each_scheduled_reply_o
         # Reply 1: scheduled and approved on one process, which is then killed before its time.
         assert "posted" in _command(first, slack, "draft 1 Answer one", user=ALICE, name="d1")
         scheduled_1 = time.time()
-        assert "scheduled" in _command(first, slack, "schedule 1 in 8 seconds", user=ALICE, name="s1")
+        assert "scheduled" in _command(first, slack, "schedule 1 in 12 seconds", user=ALICE, name="s1")
         assert "Approved" in _command(first, slack, "approve 1", user=BOB, name="a1")
         # Reply 2: for the two-process case.
         assert "posted" in _command(first, slack, "draft 2 Answer two", user=ALICE, name="d2")
         scheduled_2 = time.time()
-        assert "scheduled" in _command(first, slack, "schedule 2 in 10 seconds", user=ALICE, name="s2")
+        assert "scheduled" in _command(first, slack, "schedule 2 in 14 seconds", user=ALICE, name="s2")
         first.kill()
     with (
         BotProcess(settings, cwd=tmp_path, name="b") as second,
@@ -102,8 +102,8 @@ def test_kill_dash_nine_restart_and_two_processes_publish_each_scheduled_reply_o
             c.form["message"]: c.at for c in graph.calls_to("/comments") if c.method == "POST"
         }
         # "in N seconds" counts from when the command ran; both went out on time, not early.
-        assert 8 <= posts["Answer one"] - scheduled_1 <= 8 + 2 + 1, posts
-        assert 10 <= posts["Answer two"] - scheduled_2 <= 10 + 2 + 1, posts
+        assert 12 <= posts["Answer one"] - scheduled_1 <= 12 + 2 + 1, posts
+        assert 14 <= posts["Answer two"] - scheduled_2 <= 14 + 2 + 1, posts
         slack.wait_for(lambda: sum("Published" in p.get("text", "") for p in slack.posted(INBOX)) == 2)
         second.terminate()
     # A restart after publication repeats nothing.

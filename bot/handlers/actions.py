@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.message_builder import strings
 from bot.message_builder.draft import reject_modal, reply_modal
 from bot.message_builder.ids import ActionId
+from bot.message_builder.owner import answer_modal, ask_owner_modal
 from bot.services.errors import UserError
 from bot.services.items import ensure_open, get_item
 from bot.services.replies import limit_note
@@ -116,6 +118,32 @@ def retry(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
     runtime.publisher.publish(draft.id or 0)
 
 
+def ask_owner(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
+    runtime.owner.require_owner()
+    with runtime.db.session() as session:
+        item = get_item(session, _id(body))
+        ensure_open(item)
+    client.views_open(trigger_id=body["trigger_id"], view=ask_owner_modal(item=item))
+
+
+def answer(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
+    question = runtime.owner.question(_id(body))
+    owner = runtime.owner.require_owner()
+    if body["user"]["id"] != owner:
+        raise UserError(strings.NOT_OWNER.format(owner=owner))
+    client.views_open(trigger_id=body["trigger_id"], view=answer_modal(question=question))
+
+
+def use_as_reply(runtime: Runtime, body: dict[str, Any], client: WebClient) -> str:
+    question = runtime.owner.question(_id(body))
+    runtime.replies.draft(item_id=question.item_id, text=question.answer or "", author=body["user"]["id"])
+    return strings.USED_AS_REPLY.format(n=question.item_id)
+
+
+def open_in_channel(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
+    return None  # a link button: Slack opens the URL; the click only needs its ack
+
+
 def register(app: App, runtime: Runtime) -> None:
     for action_id, fn in (
         (ActionId.REPLY, open_reply_modal),
@@ -125,5 +153,9 @@ def register(app: App, runtime: Runtime) -> None:
         (ActionId.REJECT, start_reject),
         (ActionId.EDIT, edit),
         (ActionId.RETRY, retry),
+        (ActionId.ASK_OWNER, ask_owner),
+        (ActionId.ANSWER, answer),
+        (ActionId.USE_AS_REPLY, use_as_reply),
+        (ActionId.OPEN_IN_CHANNEL, open_in_channel),
     ):
         app.action(action_id.value)(_guarded(fn, runtime))

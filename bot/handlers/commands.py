@@ -108,6 +108,13 @@ def _cancel(runtime: Runtime, command: Command, user: str, body: dict[str, Any])
     return strings.CANCELLED.format(n=n)
 
 
+def _ask_owner(runtime: Runtime, command: Command, user: str, body: dict[str, Any]) -> str:
+    runtime.owner.require_owner()
+    n = command.item(rest_hint=" QUESTION")
+    runtime.owner.ask(item_id=n, question=plain(command.rest), user=user)
+    return strings.ASKED.format(n=n)
+
+
 def _close(spam: bool) -> Handler:
     def close(runtime: Runtime, command: Command, user: str, body: dict[str, Any]) -> str:
         n = command.item()
@@ -126,6 +133,7 @@ HANDLERS: dict[str, Handler] = {
     "schedule": _schedule,
     "queue": _queue,
     "cancel": _cancel,
+    "ask-owner": _ask_owner,
     "claim": _claim,
     "assign": _assign,
     "ignore": _close(spam=False),

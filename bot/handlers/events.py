@@ -38,7 +38,17 @@ def register(app: App, runtime: Runtime) -> None:
             return
         channel = event["channel"]
         if event.get("channel_type") == "im":
-            runtime.owner_answers(event)
+            try:
+                runtime.owner.answer_from_dm(
+                    channel=channel,
+                    thread_ts=thread_ts,
+                    user=event["user"],
+                    text=plain(event.get("text", "")),
+                )
+            except UserError as exc:
+                client.chat_postEphemeral(
+                    channel=channel, user=event["user"], thread_ts=thread_ts, text=exc.message
+                )
             return
         item_id = _root_item(runtime, channel=channel, thread_ts=thread_ts)
         if item_id is None:

@@ -65,3 +65,29 @@ def register(app: App, runtime: Runtime) -> None:
             ack(response_action="errors", errors={BlockId.REASON.value: exc.message})
             return
         ack()
+
+    @app.view(ViewId.ASK_OWNER.value)
+    def ask_owner_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        meta = _metadata(view)
+        question = plain(_input(view, BlockId.QUESTION).get("value") or "")
+        try:
+            runtime.owner.ask(
+                item_id=int(meta.get("item_id") or 0), question=question, user=body["user"]["id"]
+            )
+        except UserError as exc:
+            ack(response_action="errors", errors={BlockId.QUESTION.value: exc.message})
+            return
+        ack()
+
+    @app.view(ViewId.ANSWER.value)
+    def answer_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        meta = _metadata(view)
+        text = plain(_input(view, BlockId.ANSWER).get("value") or "")
+        try:
+            runtime.owner.answer(
+                question_id=int(meta.get("question_id") or 0), text=text, user=body["user"]["id"]
+            )
+        except UserError as exc:
+            ack(response_action="errors", errors={BlockId.ANSWER.value: exc.message})
+            return
+        ack()

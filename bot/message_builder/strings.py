@@ -73,3 +73,19 @@ NOTE_SCHEDULED = ":alarm_clock: <@{user}> scheduled this reply for {when} (your 
 NOTE_UNSCHEDULED = ":no_bell: <@{user}> took the reply off the schedule; the draft needs an approval again."
 NOTE_LATE_APPROVAL = ":alarm_clock: Approved {late} after its scheduled time; sending now."
 NOTE_WROTE_AGAIN = ":speech_balloon: <@{drafter}> the customer wrote again before the scheduled reply went out; check it still fits."
+
+NO_OWNER = (
+    "No owner is set, so there is nobody to ask. Set `OWNER_SLACK_USER` to the owner's Slack member ID "
+    "(profile → ⋮ → Copy member ID) in `.env` and restart the bot."
+)
+NEEDS_QUESTION = "Say what to ask: `/social ask-owner {n} Can we offer a refund on this order?`"
+ASKED = "Asked the owner about #{n}; the answer will come back in its thread."
+NOT_OWNER = "Only the owner (<@{owner}>) can answer this question."
+QUESTION_GONE = "That question no longer exists."
+ANSWER_EMPTY = "The answer is empty."
+NOTE_ASKED = ":bust_in_silhouette: <@{user}> asked the owner:\n>{question}"
+NOTE_ANSWERED = ":speech_balloon: The owner answered <@{asker}>'s question:\n>{answer}"
+NOTE_REMINDED = ":bell: Reminded the owner ({count} of {limit}); still no answer after {waited}."
+DM_REMINDER = ":bell: Reminder: the team is still waiting for your answer (asked {waited} ago). Reply in this thread or press Answer."
+DM_THANKS = ":white_check_mark: Thanks! Your answer is in #{n}'s thread for the team."
+USED_AS_REPLY = "The owner's answer is now #{n}'s draft; it still needs an approval."

@@ -1,0 +1,249 @@
+"""Asking the owner: a DM with the whole context; the answer comes back into the item's thread.
+
+Each question is its own DM message, and an answer is matched by that message's ts, so
+two questions about one item each get their own answer and an unrelated DM relays nothing.
+Answering never approves anything: "Use as reply" makes an ordinary draft.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from bot.clock import Clock
+from bot.message_builder import strings
+from bot.message_builder.format import age, duration, escape
+from bot.message_builder.owner import answer_note, owner_dm
+from bot.services.errors import UserError
+from bot.services.items import ensure_open, get_item, refresh
+from bot.services.relay import NotReady, Relay
+from bot.storage.db import Database
+from bot.storage.models import Item, ItemState, OwnerQuestion, SlackTask
+from bot.storage.queries import audit, enqueue, open_question_count
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Owner:
+    db: Database
+    clock: Clock
+    owner: str | None
+    reminder_every: timedelta
+    max_reminders: int
+    wake: Callable[[], None]
+
+    def require_owner(self) -> str:
+        if not self.owner:
+            raise UserError(strings.NO_OWNER)
+        return self.owner
+
+    def ask(self, *, item_id: int, question: str, user: str) -> OwnerQuestion:
+        self.require_owner()
+        question = question.strip()
+        if not question:
+            raise UserError(strings.NEEDS_QUESTION.format(n=item_id))
+        with self.db.session() as session:
+            item = get_item(session, item_id)
+            ensure_open(item)
+            now = self.clock.now()
+            asked = OwnerQuestion(
+                item_id=item_id,
+                question=question,
+                asked_by=user,
+                asked_at=now,
+                next_reminder_at=now + self.reminder_every if self.max_reminders else None,
+            )
+            session.add(asked)
+            session.flush()
+            if ItemState(item.state) in (ItemState.NEW, ItemState.CLAIMED, ItemState.FAILED):
+                item.state = ItemState.WAITING_OWNER
+            refresh(session, item, note=strings.NOTE_ASKED.format(user=user, question=escape(question)))
+            enqueue(session, kind="owner_dm", item_id=item_id, ref_id=asked.id)
+            audit(session, item_id=item_id, actor=user, action="asked_owner", detail=question)
+        self.wake()
+        return asked
+
+    def question(self, question_id: int) -> OwnerQuestion:
+        with self.db.session() as session:
+            found = session.get(OwnerQuestion, question_id)
+        if found is None:
+            raise UserError(strings.QUESTION_GONE)
+        return found
+
+    def answer(self, *, question_id: int, text: str, user: str) -> OwnerQuestion:
+        owner = self.require_owner()
+        if user != owner:
+            raise UserError(strings.NOT_OWNER.format(owner=owner))
+        text = text.strip()
+        if not text:
+            raise UserError(strings.ANSWER_EMPTY)
+        with self.db.session() as session:
+            question = session.get(OwnerQuestion, question_id)
+            if question is None:
+                raise UserError(strings.QUESTION_GONE)
+            now = self.clock.now()
+            # The latest answer is the one "Use as reply" takes; follow-ups are relayed too.
+            question.answer, question.next_reminder_at = text, None
+            question.answered_at = question.answered_at or now
+            session.add(question)
+            session.flush()
+            item = get_item(session, question.item_id)
+            if (
+                ItemState(item.state) is ItemState.WAITING_OWNER
+                and open_question_count(session, item_id=item.id or 0) == 0
+            ):
+                item.state = ItemState.CLAIMED if item.claimed_by else ItemState.NEW
+            note, blocks = answer_note(question, answer=text)
+            refresh(session, item)
+            enqueue(session, kind="note", item_id=question.item_id, text=note, blocks=blocks)
+            enqueue(session, kind="owner_thanks", item_id=question.item_id, ref_id=question.id)
+            enqueue(session, kind="update_owner_dm", item_id=question.item_id, ref_id=question.id)
+            audit(session, item_id=question.item_id, actor=user, action="owner_answered", detail=text)
+        log.info("owner.answered item=%s question=%s", question.item_id, question.id)
+        self.wake()
+        return question
+
+    def answer_from_dm(self, *, channel: str, thread_ts: str, user: str, text: str) -> bool:
+        """A reply in a DM thread; relayed only when it is the owner answering one of our questions."""
+        if not self.owner or user != self.owner:
+            return False
+        with self.db.session() as session:
+            question = session.exec(
+                select(OwnerQuestion).where(
+                    OwnerQuestion.dm_channel == channel, OwnerQuestion.dm_ts == thread_ts
+                )
+            ).first()
+        if question is None or question.id is None:
+            log.info("owner.unmatched_dm")
+            return False
+        self.answer(question_id=question.id, text=text, user=user)
+        return True
+
+    def remind_due(self) -> int:
+        now = self.clock.now()
+        with self.db.session() as session:
+            due = session.exec(
+                select(OwnerQuestion).where(
+                    col(OwnerQuestion.answered_at).is_(None),
+                    col(OwnerQuestion.next_reminder_at).is_not(None),
+                    col(OwnerQuestion.next_reminder_at) <= now,
+                    OwnerQuestion.reminders_sent < self.max_reminders,
+                )
+            ).all()
+        sent = 0
+        for question in due:
+            count = question.reminders_sent + 1
+            with self.db.session() as session:
+                # Conditional on the count we read: two processes never send the same reminder.
+                won = session.execute(
+                    update(OwnerQuestion)
+                    .where(
+                        col(OwnerQuestion.id) == question.id,
+                        col(OwnerQuestion.reminders_sent) == question.reminders_sent,
+                        col(OwnerQuestion.answered_at).is_(None),
+                    )
+                    .values(
+                        reminders_sent=count,
+                        next_reminder_at=now + self.reminder_every if count < self.max_reminders else None,
+                    )
+                )
+                if won.rowcount != 1:  # type: ignore[attr-defined]
+                    continue
+                waited = duration(now - question.asked_at)
+                enqueue(session, kind="owner_reminder", item_id=question.item_id, ref_id=question.id)
+                enqueue(
+                    session,
+                    kind="note",
+                    item_id=question.item_id,
+                    text=strings.NOTE_REMINDED.format(count=count, limit=self.max_reminders, waited=waited),
+                )
+                audit(
+                    session,
+                    item_id=question.item_id,
+                    actor="system",
+                    action="owner_reminded",
+                    detail=str(count),
+                )
+            sent += 1
+        if sent:
+            self.wake()
+        return sent
+
+
+# -- relay runners ------------------------------------------------------------------------------
+
+
+def _question(relay: Relay, task: SlackTask) -> tuple[OwnerQuestion, Item]:
+    with relay.db.session() as session:
+        question = session.get(OwnerQuestion, task.ref_id)
+        assert question is not None
+        item = session.get(Item, question.item_id)
+        assert item is not None
+    return question, item
+
+
+def _dm(relay: Relay, question: OwnerQuestion, item: Item) -> tuple[str, list[dict[str, object]]]:
+    message = relay.message_of(item.id or 0)
+    permalink = relay.client.chat_getPermalink(channel=message.channel, message_ts=message.ts).get(
+        "permalink"
+    )
+    platform = relay.platforms.get(item.platform)
+    waiting = age((relay.clock.now() - item.created_at).total_seconds())
+    return owner_dm(
+        question,
+        item=item,
+        platform_label=platform.label if platform else item.platform,
+        waiting=waiting,
+        permalink=permalink,
+    )
+
+
+def post_owner_dm(relay: Relay, task: SlackTask, *, owner: str) -> None:
+    question, item = _question(relay, task)
+    if question.dm_ts:
+        return
+    text, blocks = _dm(relay, question, item)
+    channel = relay.client.conversations_open(users=owner)["channel"]["id"]
+    posted = relay.client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)
+    with relay.db.session() as session:
+        session.execute(
+            update(OwnerQuestion)
+            .where(col(OwnerQuestion.id) == question.id)
+            .values(dm_channel=str(posted["channel"]), dm_ts=str(posted["ts"]))
+        )
+
+
+def update_owner_dm(relay: Relay, task: SlackTask) -> None:
+    question, item = _question(relay, task)
+    if not question.dm_ts or not question.dm_channel:
+        raise NotReady("owner DM not posted yet")
+    text, blocks = _dm(relay, question, item)
+    relay.client.chat_update(channel=question.dm_channel, ts=question.dm_ts, text=text, blocks=blocks)
+
+
+def _in_dm_thread(text: str) -> Callable[[Relay, SlackTask], None]:
+    def run(relay: Relay, task: SlackTask) -> None:
+        question, item = _question(relay, task)
+        if not question.dm_ts or not question.dm_channel:
+            raise NotReady("owner DM not posted yet")
+        waited = duration(relay.clock.now() - question.asked_at)
+        relay.client.chat_postMessage(
+            channel=question.dm_channel, thread_ts=question.dm_ts, text=text.format(n=item.id, waited=waited)
+        )
+
+    return run
+
+
+def register_runners(relay: Relay, *, owner: str | None) -> None:
+    if owner:
+        relay.register("owner_dm", functools.partial(post_owner_dm, owner=owner))
+    relay.register("update_owner_dm", update_owner_dm)
+    relay.register("owner_reminder", _in_dm_thread(strings.DM_REMINDER))
+    relay.register("owner_thanks", _in_dm_thread(strings.DM_THANKS))

@@ -43,3 +43,5 @@ def configure(*, level: str, secrets: list[str]) -> None:
     root.setLevel(level.upper())
     # urllib3 logs full URLs, which for the Graph API carry access_token.
     logging.getLogger("urllib3").setLevel(logging.WARNING)
+    # waitress warns "Task queue depth" on every queued request during a burst; noise, not news.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)

@@ -16,6 +16,7 @@ from bot.message_builder.owner import answer_modal, ask_owner_modal
 from bot.services.errors import UserError
 from bot.services.items import ensure_open, get_item
 from bot.services.replies import limit_note
+from bot.storage.models import Draft, Item
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -54,21 +55,30 @@ def _guarded(
     return listener
 
 
-def open_reply_modal(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
-    item_id = _id(body)
+def _open_item(runtime: Runtime, item_id: int) -> Item:
     with runtime.db.session() as session:
         item = get_item(session, item_id)
         ensure_open(item)
+    return item
+
+
+def _open_reply_modal(
+    runtime: Runtime, client: WebClient, *, trigger_id: str, item: Item, draft: Draft | None = None
+) -> None:
     platform = runtime.replies.platform(item)
-    client.views_open(
-        trigger_id=body["trigger_id"],
-        view=reply_modal(
-            item=item,
-            platform_label=platform.label,
-            limit=platform.max_reply_length,
-            limit_note=limit_note(platform),
-        ),
+    view = reply_modal(
+        item=item,
+        platform_label=platform.label,
+        limit=platform.max_reply_length,
+        limit_note=limit_note(platform),
+        initial=draft.text if draft else "",
+        draft_id=draft.id if draft else None,
     )
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def open_reply_modal(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
+    _open_reply_modal(runtime, client, trigger_id=body["trigger_id"], item=_open_item(runtime, _id(body)))
 
 
 def claim(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
@@ -97,18 +107,7 @@ def start_reject(runtime: Runtime, body: dict[str, Any], client: WebClient) -> N
 
 def edit(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
     draft, item = runtime.replies.editable(draft_id=_id(body))
-    platform = runtime.replies.platform(item)
-    client.views_open(
-        trigger_id=body["trigger_id"],
-        view=reply_modal(
-            item=item,
-            platform_label=platform.label,
-            limit=platform.max_reply_length,
-            limit_note=limit_note(platform),
-            initial=draft.text,
-            draft_id=draft.id,
-        ),
-    )
+    _open_reply_modal(runtime, client, trigger_id=body["trigger_id"], item=item, draft=draft)
 
 
 def retry(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
@@ -120,10 +119,9 @@ def retry(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
 
 def ask_owner(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
     runtime.owner.require_owner()
-    with runtime.db.session() as session:
-        item = get_item(session, _id(body))
-        ensure_open(item)
-    client.views_open(trigger_id=body["trigger_id"], view=ask_owner_modal(item=item))
+    client.views_open(
+        trigger_id=body["trigger_id"], view=ask_owner_modal(item=_open_item(runtime, _id(body)))
+    )
 
 
 def answer(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -33,61 +34,72 @@ def _metadata(view: dict[str, Any]) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+class FieldError(UserError):
+    """A refusal that belongs to one field of the modal other than the default one."""
+
+    def __init__(self, block: BlockId, message: str) -> None:
+        super().__init__(message)
+        self.block = block
+
+
+Submit = Callable[["Runtime", dict[str, Any], dict[str, Any], str], None]  # runtime, view, metadata, user
+
+
+def _submission(runtime: Runtime, field: BlockId, submit: Submit) -> Callable[..., None]:
+    """Validate and act before the ack, so a refusal shows on the field; nothing changes then."""
+
+    def listener(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        try:
+            submit(runtime, view, _metadata(view), body["user"]["id"])
+        except UserError as exc:
+            block = exc.block if isinstance(exc, FieldError) else field
+            ack(response_action="errors", errors={block.value: exc.message})
+            return
+        ack()
+
+    return listener
+
+
+def _text(view: dict[str, Any], block: BlockId) -> str:
+    return plain(_input(view, block).get("value") or "")
+
+
+def _reply(runtime: Runtime, view: dict[str, Any], meta: dict[str, Any], user: str) -> None:
+    picked = _input(view, BlockId.SEND_AT).get("selected_date_time")
+    send_at = datetime.fromtimestamp(int(picked), UTC) if picked else None
+    if send_at is not None and send_at <= runtime.clock.now():
+        raise FieldError(BlockId.SEND_AT, PAST_TIME)
+    runtime.replies.draft(
+        item_id=int(meta.get("item_id") or 0),
+        text=_text(view, BlockId.REPLY_TEXT),
+        author=user,
+        send_at=send_at,
+    )
+
+
+def _reject(runtime: Runtime, view: dict[str, Any], meta: dict[str, Any], user: str) -> None:
+    runtime.replies.reject(
+        user=user, draft_id=int(meta.get("draft_id") or 0), reason=_text(view, BlockId.REASON)
+    )
+
+
+def _ask_owner(runtime: Runtime, view: dict[str, Any], meta: dict[str, Any], user: str) -> None:
+    runtime.owner.ask(
+        item_id=int(meta.get("item_id") or 0), question=_text(view, BlockId.QUESTION), user=user
+    )
+
+
+def _answer(runtime: Runtime, view: dict[str, Any], meta: dict[str, Any], user: str) -> None:
+    runtime.owner.answer(
+        question_id=int(meta.get("question_id") or 0), text=_text(view, BlockId.ANSWER), user=user
+    )
+
+
 def register(app: App, runtime: Runtime) -> None:
-    @app.view(ViewId.REPLY.value)
-    def reply_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        meta = _metadata(view)
-        user = body["user"]["id"]
-        text = plain(_input(view, BlockId.REPLY_TEXT).get("value") or "")
-        picked = _input(view, BlockId.SEND_AT).get("selected_date_time")
-        send_at = datetime.fromtimestamp(int(picked), UTC) if picked else None
-        if send_at is not None and send_at <= runtime.clock.now():
-            ack(response_action="errors", errors={BlockId.SEND_AT.value: PAST_TIME})
-            return
-        try:
-            runtime.replies.draft(
-                item_id=int(meta.get("item_id") or 0), text=text, author=user, send_at=send_at
-            )
-        except UserError as exc:
-            ack(response_action="errors", errors={BlockId.REPLY_TEXT.value: exc.message})
-            return
-        ack()
-
-    @app.view(ViewId.REJECT.value)
-    def reject_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        meta = _metadata(view)
-        reason = plain(_input(view, BlockId.REASON).get("value") or "")
-        try:
-            runtime.replies.reject(
-                user=body["user"]["id"], draft_id=int(meta.get("draft_id") or 0), reason=reason
-            )
-        except UserError as exc:
-            ack(response_action="errors", errors={BlockId.REASON.value: exc.message})
-            return
-        ack()
-
-    @app.view(ViewId.ASK_OWNER.value)
-    def ask_owner_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        meta = _metadata(view)
-        question = plain(_input(view, BlockId.QUESTION).get("value") or "")
-        try:
-            runtime.owner.ask(
-                item_id=int(meta.get("item_id") or 0), question=question, user=body["user"]["id"]
-            )
-        except UserError as exc:
-            ack(response_action="errors", errors={BlockId.QUESTION.value: exc.message})
-            return
-        ack()
-
-    @app.view(ViewId.ANSWER.value)
-    def answer_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        meta = _metadata(view)
-        text = plain(_input(view, BlockId.ANSWER).get("value") or "")
-        try:
-            runtime.owner.answer(
-                question_id=int(meta.get("question_id") or 0), text=text, user=body["user"]["id"]
-            )
-        except UserError as exc:
-            ack(response_action="errors", errors={BlockId.ANSWER.value: exc.message})
-            return
-        ack()
+    for view_id, field, submit in (
+        (ViewId.REPLY, BlockId.REPLY_TEXT, _reply),
+        (ViewId.REJECT, BlockId.REASON, _reject),
+        (ViewId.ASK_OWNER, BlockId.QUESTION, _ask_owner),
+        (ViewId.ANSWER, BlockId.ANSWER, _answer),
+    ):
+        app.view(view_id.value)(_submission(runtime, field, submit))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from bot.message_builder.format import escape, link, quote, slack_date
@@ -144,7 +143,3 @@ def item_actions(*, item_id: int, owner_hint: bool) -> dict[str, Any]:
             },
         ],
     }
-
-
-def written_at(moment: datetime) -> str:
-    return slack_date(moment)

@@ -125,7 +125,14 @@ class Replies:
             raise UserError(strings.NO_DRAFT.format(n=item_id))
         return draft
 
-    def _decidable(self, session: Session, *, draft_id: int, verb: str) -> Draft:
+    def _decidable(
+        self, session: Session, *, verb: str, draft_id: int | None = None, item_id: int | None = None
+    ) -> Draft:
+        """The draft a click names, or the pending draft of the item a command names."""
+        if draft_id is None:
+            assert item_id is not None
+            get_item(session, item_id)
+            draft_id = self.pending_draft(session, item_id=item_id).id
         draft = session.get(Draft, draft_id)
         if draft is None:
             raise UserError("That draft no longer exists.")
@@ -138,12 +145,8 @@ class Replies:
     def approve(self, *, user: str, draft_id: int | None = None, item_id: int | None = None) -> Draft:
         self.require_approver(user, verb="approve")
         with self.db.session() as session:
-            if draft_id is None:
-                assert item_id is not None
-                get_item(session, item_id)
-                draft_id = self.pending_draft(session, item_id=item_id).id
-            assert draft_id is not None
-            draft = self._decidable(session, draft_id=draft_id, verb="approved")
+            draft = self._decidable(session, draft_id=draft_id, item_id=item_id, verb="approved")
+            draft_id = draft.id
             now = self.clock.now()
             # Conditional update: of two approvers clicking at once, exactly one wins.
             won = session.execute(
@@ -162,7 +165,7 @@ class Replies:
             session.refresh(draft)
         log.info("replies.approved item=%s draft=%s", draft.item_id, draft_id)
         self.wake()
-        self.on_approved(draft_id)
+        self.on_approved(draft.id or 0)
         return draft
 
     def reject(
@@ -170,12 +173,7 @@ class Replies:
     ) -> Draft:
         self.require_approver(user, verb="reject")
         with self.db.session() as session:
-            if draft_id is None:
-                assert item_id is not None
-                get_item(session, item_id)
-                draft_id = self.pending_draft(session, item_id=item_id).id
-            assert draft_id is not None
-            draft = self._decidable(session, draft_id=draft_id, verb="rejected")
+            draft = self._decidable(session, draft_id=draft_id, item_id=item_id, verb="rejected")
             draft.status = DraftStatus.REJECTED
             draft.decided_by, draft.decided_at, draft.reason = user, self.clock.now(), reason.strip() or None
             session.add(draft)

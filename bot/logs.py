@@ -45,3 +45,5 @@ def configure(*, level: str, secrets: list[str]) -> None:
     logging.getLogger("urllib3").setLevel(logging.WARNING)
     # waitress warns "Task queue depth" on every queued request during a burst; noise, not news.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    # APScheduler logs every run of the one-second sweep at INFO.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -62,38 +63,37 @@ class Runtime:
         threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
         self.relay.start()
         for name in self.pollers:
-            self.scheduler.add_job(
-                jobs.poll,
-                "interval",
-                seconds=self.settings.twitter_poll_seconds,
-                args=[self.key, name],
-                id=f"poll:{name}",
-                next_run_time=datetime.now(UTC),  # poll at start, then every interval
-                max_instances=1,
-                coalesce=True,
+            self._every(
+                jobs.poll, seconds=self.settings.twitter_poll_seconds, job_id=f"poll:{name}", extra=[name]
             )
-        # The database says what is due; this clock only looks often enough to be on time.
-        self.scheduler.add_job(
-            jobs.publish_due,
-            "interval",
-            seconds=1,
-            args=[self.key],
-            id="publish_due",
-            max_instances=1,
-            coalesce=True,
-        )
-        self.scheduler.add_job(
-            jobs.recover_interrupted,
-            "interval",
-            seconds=60,
-            args=[self.key],
-            id="recover_interrupted",
-            next_run_time=datetime.now(UTC),
-            max_instances=1,
-            coalesce=True,
-        )
+        # The database says what is due; these clocks only look often enough to be on time.
+        self._every(jobs.publish_due, seconds=1, job_id="publish_due", at_start=False)
+        self._every(jobs.remind_owner, seconds=30, job_id="remind_owner")
+        self._every(jobs.recover_interrupted, seconds=60, job_id="recover_interrupted")
         self.scheduler.start()
         self.relay.wake()  # post whatever was stored but not shown before a restart
+
+    def _every(
+        self,
+        func: Callable[..., None],
+        *,
+        seconds: float,
+        job_id: str,
+        extra: list[str] | None = None,
+        at_start: bool = True,
+    ) -> None:
+        # APScheduler reads an explicit next_run_time=None as "paused": only pass it to run at start.
+        first_run = {"next_run_time": datetime.now(UTC)} if at_start else {}
+        self.scheduler.add_job(
+            func,
+            "interval",
+            seconds=seconds,
+            args=[self.key, *(extra or [])],
+            id=job_id,
+            max_instances=1,
+            coalesce=True,
+            **first_run,
+        )
 
     def stop(self) -> None:
         if self.scheduler.running:

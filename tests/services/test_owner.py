@@ -197,6 +197,8 @@ def test_a_silent_owner_is_reminded_at_most_the_configured_times(
     dm = _asked(bot, slack)[0]
     assert bot.runtime.owner.remind_due() == 0
     clock.advance(minutes=61)
+    job = bot.runtime.scheduler.get_job("remind_owner")  # the bot's own clock looks every 30 s
+    assert job is not None and job.trigger.interval.total_seconds() == 30
     assert bot.runtime.owner.remind_due() == 1
     reminder = slack.wait_for(lambda: slack.thread(DM, dm["ts"]) and slack.thread(DM, dm["ts"])[0])
     assert "Reminder" in reminder["text"]

@@ -1,5 +1,8 @@
 """``python -m bench``: webhook answer latency and item-to-Slack latency against a real bot on loopback.
 
+``python -m bench [all|inbox|replies|schedule]``: ``inbox`` is the part described below; ``replies``
+(issue 3) and ``schedule`` (issue 4) are in ``bench/parts.py``. The default runs all three.
+
 Prints figures next to the targets; asserts nothing. Phases, on one bot and one fresh database:
 
 1. warm-up: a few webhooks, so the first-use costs (SQL compilation, the account row) are paid;
@@ -34,7 +37,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, make_url, text
 
-from bench import clients
+from bench import clients, parts
 from bench.clients import Delivery, Sent
 from bench.instruments import Stopwatch, TimedSlack, tune_fake
 from bench.load import BenchBot, make_deliveries, verify_requests, wait_for_posts, wait_relay_idle
@@ -47,10 +50,32 @@ from tests.harness import settings_for
 
 ANSWER_TARGET_MS = 50.0  # p99 of the webhook's answer
 SLACK_TARGET_MS = 2000.0  # webhook-200 -> the item's message in Slack, when Slack is not rate limiting
+PARTS = ("all", "inbox", "replies", "schedule")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "part",
+        nargs="?",
+        default="all",
+        choices=PARTS,
+        help="which part to run: inbox (webhooks, issue 2), replies (issue 3), schedule (issue 4); "
+        "default all",
+    )
+    parser.add_argument(
+        "--replies", type=int, default=100, help="draft commands and Approve clicks (replies part)"
+    )
+    parser.add_argument(
+        "--reply-clients", type=int, default=4, help="concurrent Slack clients (replies part)"
+    )
+    parser.add_argument(
+        "--publish", type=int, default=50, help="approvals timed to publication (replies part)"
+    )
+    parser.add_argument("--scheduled", type=int, default=1000, help="drafts due at once (schedule part)")
+    parser.add_argument(
+        "--lead", type=float, default=15.0, help="seconds from setup's end to send_at (schedule part)"
+    )
     parser.add_argument(
         "--database-url",
         help="e.g. postgresql+psycopg://user:pw@127.0.0.1/db (a fresh schema is made and dropped); "
@@ -82,9 +107,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "default: a separate process",
     )
     args = parser.parse_args(argv)
-    for name in ("burst", "clients", "quiet", "threads"):
+    for name in ("burst", "clients", "quiet", "threads", "replies", "reply_clients", "publish", "scheduled"):
         if getattr(args, name) < 1:
-            parser.error(f"--{name} must be at least 1")
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
     return args
 
 
@@ -339,9 +364,61 @@ def quiet_phase_interval(phase: Phase) -> float:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     began = time.perf_counter()
-    print("Social Inbox benchmark (issue 2 targets)")
+    print(f"Social Inbox benchmark, part: {args.part}")
     for line in machine_lines():
         print(line)
+    tables: list[list[str]] = []
+    if args.part in ("all", "inbox"):
+        tables.append(inbox(args))
+    if args.part in ("all", "replies", "schedule"):
+        with (
+            forbid_network(),
+            tempfile.TemporaryDirectory(prefix="inbox-bench-") as tmp_name,
+            production_logging(Path(tmp_name) / "bot.log") as log_path,
+        ):
+            rows = []
+            if args.part in ("all", "replies"):
+                rows += parts.replies(
+                    Path(tmp_name),
+                    count=args.replies,
+                    clients=args.reply_clients,
+                    threads=args.threads,
+                    publish_count=args.publish,
+                )
+            if args.part in ("all", "schedule"):
+                rows += parts.schedule(
+                    Path(tmp_name), count=args.scheduled, lead=args.lead, threads=args.threads
+                )
+            print_log_summary(log_path)
+        tables.append(
+            [
+                f"{machine_lines()[0].removeprefix('machine: ')}; Python {platform.python_version()}; "
+                "SQLite file (WAL), fresh; Slack clients in the bot's process",
+                "",
+                "| metric | target | measured |",
+                "|---|---|---|",
+                *rows,
+            ]
+        )
+    print(f"\n(run took {time.perf_counter() - began:.1f} s)")
+    for lines in tables:
+        print()
+        print("\n".join(lines))
+    return 0
+
+
+def print_log_summary(log_path: Path) -> None:
+    lines = log_path.read_text("utf-8").splitlines()
+    queue = [line for line in lines if "waitress.queue" in line]
+    problems = [line for line in lines if (" WARNING " in line or " ERROR " in line) and line not in queue]
+    print(f"bot log: {len(queue)} 'waitress.queue Task queue depth' warnings, {len(problems)} other warnings")
+    for line in problems[:5]:
+        print(f"  {line[:200]}")
+
+
+def inbox(args: argparse.Namespace) -> list[str]:
+    """The webhook part (issue 2 targets); prints its phases and returns its markdown table."""
+    print("\n== inbox (issue 2 targets)")
     where = "in the bot's process" if args.in_process_clients else "in a separate process"
     print(
         f"setup:   waitress threads={args.threads}; burst={args.burst} webhooks from {args.clients} client "
@@ -414,21 +491,9 @@ def main(argv: list[str] | None = None) -> int:
             )
         finally:
             bot.stop()
-        lines = log_path.read_text("utf-8").splitlines()
-        queue = [line for line in lines if "waitress.queue" in line]
-        problems = [
-            line for line in lines if (" WARNING " in line or " ERROR " in line) and line not in queue
-        ]
-        print(
-            f"bot log: {len(queue)} 'waitress.queue Task queue depth' warnings, "
-            f"{len(problems)} other warnings"
-        )
-        for line in problems[:5]:
-            print(f"  {line[:200]}")
+        print_log_summary(log_path)
 
-    print(f"\n(run took {time.perf_counter() - began:.1f} s)\n")
-    print("\n".join(table(burst_phase, quiet_phase, floor_answers, args.clients, db_label, where)))
-    return 0
+    return table(burst_phase, quiet_phase, floor_answers, args.clients, db_label, where)
 
 
 if __name__ == "__main__":

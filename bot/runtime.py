@@ -180,7 +180,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         clock=clock,
         approvers=settings.approver_slack_users,
         wake=relay.wake,
-        on_approved=publisher.publish,
+        on_approved=publisher.kick,
     )
     register_reply_runners(relay)
     zones = TimeZones(db=db, client=client, clock=clock)

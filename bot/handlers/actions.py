@@ -114,7 +114,7 @@ def retry(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
     user = body["user"]["id"]
     runtime.replies.require_approver(user, verb="retry")
     draft = runtime.publisher.retry(draft_id=_id(body), user=user)
-    runtime.publisher.publish(draft.id or 0)
+    runtime.publisher.kick(draft.id or 0)
 
 
 def ask_owner(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:

@@ -101,6 +101,16 @@ class Publisher:
         self._published(draft, item, published, platform)
         return True
 
+    def kick(self, draft_id: int) -> None:
+        """Publish soon on the publisher's own threads, so a click's listener is free at once."""
+        self._executor().submit(self._publish_logged, draft_id)
+
+    def _publish_logged(self, draft_id: int) -> None:
+        try:
+            self.publish(draft_id)
+        except Exception:  # a thread of the pool has nobody else to tell
+            log.exception("publish.kick_failed draft=%s", draft_id)
+
     def recover_interrupted(self) -> int:
         """Claims whose lease ran out: a process died mid-send. Show them; never resend blindly."""
         now = self.clock.now()

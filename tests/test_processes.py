@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+import pytest
 import requests
 
 from tests.fakes.graph_api import FakeGraph
@@ -67,6 +68,7 @@ def _comment(proc: BotProcess, graph: FakeGraph, n: int) -> None:
     assert answer.status_code == 200
 
 
+@pytest.mark.timeout(240)  # may wait out the killed process's 60 s Slack-task lease
 def test_kill_dash_nine_restart_and_two_processes_publish_each_scheduled_reply_once(
     tmp_path: Path, database_url: str, slack: FakeSlack, x_api: FakeX, graph: FakeGraph
 ) -> None:

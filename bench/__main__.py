@@ -29,13 +29,12 @@ import sqlite3
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import make_url
 
 from bench import clients, parts
 from bench.clients import Delivery, Sent
@@ -46,7 +45,7 @@ from bot import logs
 from tests.fakes.base import forbid_network
 from tests.fakes.graph_api import FakeGraph
 from tests.fakes.x_api import FakeX
-from tests.harness import settings_for
+from tests.harness import settings_for, temporary_schema
 
 ANSWER_TARGET_MS = 50.0  # p99 of the webhook's answer
 SLACK_TARGET_MS = 2000.0  # webhook-200 -> the item's message in Slack, when Slack is not rate limiting
@@ -141,18 +140,9 @@ def database(url: str | None, tmp: Path) -> Iterator[tuple[str, str]]:
     if not parsed.get_backend_name().startswith("postgresql"):
         yield url, parsed.render_as_string(hide_password=True)
         return
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in url else "?"
-    try:
-        label = f"PostgreSQL {parsed.render_as_string(hide_password=True)}, fresh schema {schema}"
-        yield f"{url}{separator}options=-csearch_path%3D{schema}", label
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with temporary_schema(url, prefix="bench") as schema_url:
+        label = f"PostgreSQL {parsed.render_as_string(hide_password=True)}, fresh schema"
+        yield schema_url, label
 
 
 @contextlib.contextmanager

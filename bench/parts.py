@@ -10,7 +10,6 @@ fresh SQLite file; they print figures and return markdown table rows. Nothing is
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -18,7 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlencode
 
 import requests
 from sqlalchemy import update
@@ -32,7 +30,16 @@ from bot.storage.models import Draft, DraftStatus, SlackTask
 from tests.fakes.graph_api import FakeGraph
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.x_api import FakeX
-from tests.harness import ALICE, BOB, INBOX, PAGE_ID, settings_for, slack_signature
+from tests.harness import (
+    ALICE,
+    BOB,
+    PAGE_ID,
+    click_payload,
+    command_body,
+    interaction_body,
+    settings_for,
+    slack_headers,
+)
 
 ACK_TARGET_MS = 100.0  # p99 of a command's / click's HTTP answer (issue 3)
 PUBLISH_TARGET_MS = 1000.0  # approve click 200 -> reply on the platform (issue 3)
@@ -42,46 +49,8 @@ GRAPH_SLOW_S = 2.0  # how long the Graph fake takes to accept a reply in the ack
 # -- Slack's side: signed command and block_actions POSTs -----------------------------------------
 
 
-def command_body(slack: FakeSlack, text: str, *, user: str, name: str) -> bytes:
-    form = {
-        "token": "legacy",
-        "team_id": FakeSlack.TEAM_ID,
-        "team_domain": "fakeshop",
-        "channel_id": INBOX,
-        "channel_name": "social-inbox",
-        "user_id": user,
-        "user_name": user.lower(),
-        "command": "/social",
-        "text": text,
-        "api_app_id": FakeSlack.APP_ID,
-        "response_url": slack.response_url(name),
-        "trigger_id": f"trigger-{name}",
-    }
-    return urlencode(form).encode()
-
-
 def click_body(slack: FakeSlack, action_id: str, value: str, *, user: str, name: str) -> bytes:
-    payload = {
-        "type": "block_actions",
-        "user": {"id": user, "username": user.lower(), "team_id": FakeSlack.TEAM_ID},
-        "api_app_id": FakeSlack.APP_ID,
-        "team": {"id": FakeSlack.TEAM_ID, "domain": "fakeshop"},
-        "trigger_id": f"trigger-{name}",
-        "channel": {"id": INBOX, "name": "social-inbox"},
-        "container": {"type": "message", "message_ts": "1.000", "channel_id": INBOX, "is_ephemeral": False},
-        "message": {"type": "message", "ts": "1.000", "text": ""},
-        "response_url": slack.response_url(name),
-        "actions": [
-            {
-                "action_id": action_id,
-                "block_id": "b",
-                "action_ts": str(time.time()),
-                "type": "button",
-                "value": value,
-            }
-        ],
-    }
-    return urlencode({"payload": json.dumps(payload)}).encode()
+    return interaction_body(click_payload(slack, action_id, name=name, user=user, value=value))
 
 
 @dataclass(frozen=True)
@@ -93,12 +62,7 @@ class Answer:
 
 
 def _post(session: requests.Session, url: str, key: int, body: bytes) -> Answer:
-    ts = str(int(time.time()))
-    headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": slack_signature(body, ts),
-    }
+    headers = slack_headers(body, content_type="application/x-www-form-urlencoded")
     started = time.perf_counter()
     try:
         status = session.post(url + "/slack/events", data=body, headers=headers, timeout=30).status_code

@@ -13,10 +13,14 @@ import itertools
 import json
 import threading
 import time
+import uuid
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
 import requests
+from sqlalchemy import create_engine
+from sqlalchemy import text as sql
 from waitress.server import create_server
 
 from bot.clock import Clock
@@ -24,6 +28,7 @@ from bot.config import Settings, load_settings
 from bot.runtime import Runtime, build_runtime
 from bot.web import create_web_app
 from tests.fakes.graph_api import FakeGraph
+from tests.fakes.meta_webhooks import fb_comment_change
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.x_api import FakeX
 
@@ -69,6 +74,22 @@ def settings_for(
     return load_settings(_env_file=None, **values)
 
 
+@contextlib.contextmanager
+def temporary_schema(base_url: str, *, prefix: str = "t") -> Iterator[str]:
+    """A fresh PostgreSQL schema for one test or bench run; the URL points the bot's search_path at it."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sql(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in base_url else "?"
+    try:
+        yield f"{base_url}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sql(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
 def slack_signature(body: bytes, timestamp: str, secret: str = SIGNING_SECRET) -> str:
     base = b"v0:" + timestamp.encode() + b":" + body
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
@@ -76,6 +97,115 @@ def slack_signature(body: bytes, timestamp: str, secret: str = SIGNING_SECRET) -
 
 def meta_signature(body: bytes, secret: str = APP_SECRET) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def slack_headers(
+    body: bytes,
+    *,
+    content_type: str,
+    timestamp: int | None = None,
+    signature: str | None = None,
+    sign: bool = True,
+) -> dict[str, str]:
+    """Headers of a request from Slack: signed over the body unless told otherwise."""
+    ts = str(timestamp if timestamp is not None else int(time.time()))
+    headers = {"Content-Type": content_type}
+    if sign:
+        headers["X-Slack-Request-Timestamp"] = ts
+        headers["X-Slack-Signature"] = signature or slack_signature(body, ts)
+    return headers
+
+
+def command_body(slack: FakeSlack, text: str, *, user: str, name: str, channel: str = INBOX) -> bytes:
+    """A `/social TEXT` slash command as Slack posts it; answers go to response_url `name`."""
+    form = {
+        "token": "legacy",
+        "team_id": FakeSlack.TEAM_ID,
+        "team_domain": "fakeshop",
+        "channel_id": channel,
+        "channel_name": "social-inbox",
+        "user_id": user,
+        "user_name": user.lower(),
+        "command": "/social",
+        "text": text,
+        "api_app_id": FakeSlack.APP_ID,
+        "response_url": slack.response_url(name),
+        "trigger_id": f"trigger-{name}",
+    }
+    return urlencode(form).encode()
+
+
+def interaction_body(payload: dict[str, Any]) -> bytes:
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+def click_payload(
+    slack: FakeSlack,
+    action_id: str,
+    *,
+    name: str,
+    user: str,
+    value: str | None = None,
+    channel: str = INBOX,
+    message_ts: str = "1.000",
+    selected: str | None = None,
+    block_id: str = "b",
+) -> dict[str, Any]:
+    """A block_actions payload: a button click, or a choice in a select menu."""
+    action: dict[str, Any] = {"action_id": action_id, "block_id": block_id, "action_ts": str(time.time())}
+    if selected is not None:
+        action.update(
+            type="static_select",
+            selected_option={"value": selected, "text": {"type": "plain_text", "text": selected}},
+        )
+    else:
+        action.update(type="button", value=value)
+    return {
+        "type": "block_actions",
+        "user": {"id": user, "username": user.lower(), "team_id": FakeSlack.TEAM_ID},
+        "api_app_id": FakeSlack.APP_ID,
+        "team": {"id": FakeSlack.TEAM_ID, "domain": "fakeshop"},
+        "trigger_id": f"trigger-{name}",
+        "channel": {"id": channel, "name": "social-inbox"},
+        "container": {
+            "type": "message",
+            "message_ts": message_ts,
+            "channel_id": channel,
+            "is_ephemeral": False,
+        },
+        "message": {"type": "message", "ts": message_ts, "text": ""},
+        "response_url": slack.response_url(name),
+        "actions": [action],
+    }
+
+
+def facebook_comment(
+    graph: FakeGraph,
+    *,
+    n: int,
+    text: str,
+    author_id: str = "42",
+    author_name: str = "Jane Doe",
+    parent_id: str | None = None,
+) -> dict[str, Any]:
+    """Comment `555_n` on post 555: known to the Graph fake, and the `feed` webhook Meta would send."""
+    graph.add_fb_comment(
+        comment_id=f"555_{n}",
+        post_id="555",
+        message=text,
+        from_id=author_id,
+        from_name=author_name,
+        parent_id=parent_id,
+    )
+    return fb_comment_change(
+        page_id=PAGE_ID,
+        comment_id=f"555_{n}",
+        post_id="555",
+        message=text,
+        from_id=author_id,
+        from_name=author_name,
+        parent_id=parent_id,
+    )
 
 
 class Bot:
@@ -111,11 +241,9 @@ class Bot:
         signature: str | None = None,
         sign: bool = True,
     ) -> requests.Response:
-        ts = str(timestamp if timestamp is not None else int(time.time()))
-        headers = {"Content-Type": content_type}
-        if sign:
-            headers["X-Slack-Request-Timestamp"] = ts
-            headers["X-Slack-Signature"] = signature or slack_signature(body, ts)
+        headers = slack_headers(
+            body, content_type=content_type, timestamp=timestamp, signature=signature, sign=sign
+        )
         return self.http.post(self.url + "/slack/events", data=body, headers=headers, timeout=10)
 
     def command(
@@ -123,21 +251,7 @@ class Bot:
     ) -> tuple[requests.Response, str]:
         """Run `/social TEXT`; returns the HTTP answer and the response_url name to read replies from."""
         name = f"cmd{next(_ids)}"
-        form = {
-            "token": "legacy",
-            "team_id": FakeSlack.TEAM_ID,
-            "team_domain": "fakeshop",
-            "channel_id": channel,
-            "channel_name": "social-inbox",
-            "user_id": user,
-            "user_name": user.lower(),
-            "command": "/social",
-            "text": text,
-            "api_app_id": FakeSlack.APP_ID,
-            "response_url": self.slack.response_url(name),
-            "trigger_id": f"trigger-{name}",
-        }
-        body = urlencode(form).encode()
+        body = command_body(self.slack, text, user=user, name=name, channel=channel)
         response = self.post_slack(body, content_type="application/x-www-form-urlencoded", **kwargs)
         if response.status_code == 200:
             # Like a person, wait for the answer before typing the next command.
@@ -145,8 +259,9 @@ class Bot:
         return response, name
 
     def interact(self, payload: dict[str, Any], **kwargs: Any) -> requests.Response:
-        body = urlencode({"payload": json.dumps(payload)}).encode()
-        return self.post_slack(body, content_type="application/x-www-form-urlencoded", **kwargs)
+        return self.post_slack(
+            interaction_body(payload), content_type="application/x-www-form-urlencoded", **kwargs
+        )
 
     def click(
         self,
@@ -160,31 +275,17 @@ class Bot:
         block_id: str = "b",
     ) -> tuple[requests.Response, str]:
         name = f"act{next(_ids)}"
-        action: dict[str, Any] = {"action_id": action_id, "block_id": block_id, "action_ts": str(time.time())}
-        if selected is not None:
-            action.update(
-                type="static_select",
-                selected_option={"value": selected, "text": {"type": "plain_text", "text": selected}},
-            )
-        else:
-            action.update(type="button", value=value)
-        payload = {
-            "type": "block_actions",
-            "user": {"id": user, "username": user.lower(), "team_id": FakeSlack.TEAM_ID},
-            "api_app_id": FakeSlack.APP_ID,
-            "team": {"id": FakeSlack.TEAM_ID, "domain": "fakeshop"},
-            "trigger_id": f"trigger-{name}",
-            "channel": {"id": channel, "name": "social-inbox"},
-            "container": {
-                "type": "message",
-                "message_ts": message_ts,
-                "channel_id": channel,
-                "is_ephemeral": False,
-            },
-            "message": {"type": "message", "ts": message_ts, "text": ""},
-            "response_url": self.slack.response_url(name),
-            "actions": [action],
-        }
+        payload = click_payload(
+            self.slack,
+            action_id,
+            name=name,
+            user=user,
+            value=value,
+            channel=channel,
+            message_ts=message_ts,
+            selected=selected,
+            block_id=block_id,
+        )
         return self.interact(payload), name
 
     def submit(
@@ -250,6 +351,13 @@ class Bot:
         if sign:
             headers["X-Hub-Signature-256"] = signature or meta_signature(body)
         return self.http.post(self.url + "/webhooks/meta", data=body, headers=headers, timeout=10)
+
+    def facebook_item(self, graph: FakeGraph, *, n: int = 1, text: str, **author: Any) -> dict[str, Any]:
+        """A Facebook comment delivered by webhook, returned once its item message is in Slack."""
+        assert self.meta(facebook_comment(graph, n=n, text=text, **author)).status_code == 200
+        return self.slack.wait_for(
+            lambda: next((m for m in self.item_messages() if m["text"].startswith(f"#{n} ")), None)
+        )
 
     # -- reading what happened -------------------------------------------------------------
 

@@ -5,60 +5,39 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
-import pytest
 import requests
 
 from tests.fakes.graph_api import FakeGraph
-from tests.fakes.meta_webhooks import fb_comment_change
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.x_api import FakeX
-from tests.harness import ALICE, BOB, INBOX, PAGE_ID, meta_signature, settings_for, slack_signature
+from tests.harness import (
+    ALICE,
+    BOB,
+    INBOX,
+    command_body,
+    facebook_comment,
+    meta_signature,
+    settings_for,
+    slack_headers,
+)
 from tests.process import BotProcess
 
 
 def _command(proc: BotProcess, slack: FakeSlack, text: str, *, user: str, name: str) -> str:
-    body = urlencode(
-        {
-            "command": "/social",
-            "text": text,
-            "user_id": user,
-            "channel_id": INBOX,
-            "team_id": FakeSlack.TEAM_ID,
-            "response_url": slack.response_url(name),
-            "trigger_id": f"t-{name}",
-        }
-    ).encode()
-    ts = str(int(time.time()))
+    body = command_body(slack, text, user=user, name=name)
     answer = requests.post(
         proc.url + "/slack/events",
         data=body,
         timeout=10,
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": slack_signature(body, ts),
-        },
+        headers=slack_headers(body, content_type="application/x-www-form-urlencoded"),
     )
     assert answer.status_code == 200
     return str(slack.wait_for(lambda: slack.responses(name) and slack.responses(name)[-1]["text"]))
 
 
 def _comment(proc: BotProcess, graph: FakeGraph, n: int) -> None:
-    graph.add_fb_comment(
-        comment_id=f"555_{n}", post_id="555", message=f"question {n}", from_id="42", from_name="Jane"
-    )
-    body = json.dumps(
-        fb_comment_change(
-            page_id=PAGE_ID,
-            comment_id=f"555_{n}",
-            post_id="555",
-            message=f"question {n}",
-            from_id="42",
-            from_name="Jane",
-        )
-    ).encode()
+    body = json.dumps(facebook_comment(graph, n=n, text=f"question {n}", author_name="Jane")).encode()
     answer = requests.post(
         proc.url + "/webhooks/meta",
         data=body,
@@ -68,7 +47,6 @@ def _comment(proc: BotProcess, graph: FakeGraph, n: int) -> None:
     assert answer.status_code == 200
 
 
-@pytest.mark.timeout(240)  # may wait out the killed process's 60 s Slack-task lease
 def test_kill_dash_nine_restart_and_two_processes_publish_each_scheduled_reply_once(
     tmp_path: Path, database_url: str, slack: FakeSlack, x_api: FakeX, graph: FakeGraph
 ) -> None:

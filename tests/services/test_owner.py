@@ -11,9 +11,8 @@ from bot.message_builder.ids import INPUT_ACTION, ActionId, BlockId, ViewId
 from bot.storage.models import OwnerQuestion
 from tests.clock import FakeClock
 from tests.fakes.graph_api import FakeGraph
-from tests.fakes.meta_webhooks import fb_comment_change
 from tests.fakes.slack_api import FakeSlack
-from tests.harness import ALICE, BOB, INBOX, OWNER, PAGE_ID, Bot
+from tests.harness import ALICE, BOB, INBOX, OWNER, Bot
 
 DM = FakeSlack.dm_channel(OWNER)
 
@@ -21,22 +20,7 @@ DM = FakeSlack.dm_channel(OWNER)
 def _item(
     bot: Bot, slack: FakeSlack, graph: FakeGraph, *, n: int = 1, text: str = "Can I get a refund?"
 ) -> dict[str, Any]:
-    graph.add_fb_comment(
-        comment_id=f"555_{n}", post_id="555", message=text, from_id="42", from_name="Jane Doe"
-    )
-    bot.meta(
-        fb_comment_change(
-            page_id=PAGE_ID,
-            comment_id=f"555_{n}",
-            post_id="555",
-            message=text,
-            from_id="42",
-            from_name="Jane Doe",
-        )
-    )
-    return slack.wait_for(
-        lambda: next((m for m in bot.item_messages() if m["text"].startswith(f"#{n} ")), None)
-    )
+    return bot.facebook_item(graph, n=n, text=text)
 
 
 def _thread(slack: FakeSlack, root: dict[str, Any]) -> list[dict[str, Any]]:

@@ -17,22 +17,7 @@ START = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)  # Wed 25 Nov, 21:00 in Paris
 
 
 def _item(bot: Bot, slack: FakeSlack, graph: FakeGraph, *, n: int = 1, author: str = "42") -> dict[str, Any]:
-    graph.add_fb_comment(
-        comment_id=f"555_{n}", post_id="555", message="When is the sale?", from_id=author, from_name="Jane"
-    )
-    bot.meta(
-        fb_comment_change(
-            page_id=PAGE_ID,
-            comment_id=f"555_{n}",
-            post_id="555",
-            message="When is the sale?",
-            from_id=author,
-            from_name="Jane",
-        )
-    )
-    return slack.wait_for(
-        lambda: next((m for m in bot.item_messages() if m["text"].startswith(f"#{n} ")), None)
-    )
+    return bot.facebook_item(graph, n=n, text="When is the sale?", author_id=author, author_name="Jane")
 
 
 def _answer(slack: FakeSlack, name: str) -> str:

@@ -214,5 +214,3 @@ def load_settings(**overrides: object) -> Settings:
         ctx = error.get("ctx") or {}
         cause = ctx.get("error")
         raise ConfigError(str(cause) if cause else str(error["msg"])) from None
-    except ConfigError:
-        raise

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import Connection
@@ -38,6 +39,11 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
             self.engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        # SQLite takes one writer at a time and makes the others sleep and retry (1 ms up to
+        # 100 ms a try). Sessions of one process take turns on a lock instead, so a waiting
+        # writer goes next rather than after its next nap. Re-entrant: a session opened
+        # inside another on the same thread must not wait on itself.
+        self._turn: AbstractContextManager[object] = threading.RLock() if self.is_sqlite else nullcontext()
 
     def migrate(self) -> int:
         """Bring the schema up to date; safe to run from several processes at once."""
@@ -64,7 +70,7 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session committed on success and rolled back on error."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        with self._turn, Session(self.engine, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()

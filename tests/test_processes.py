@@ -6,6 +6,7 @@ import json
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.fakes.graph_api import FakeGraph
@@ -47,6 +48,7 @@ def _comment(proc: BotProcess, graph: FakeGraph, n: int) -> None:
     assert answer.status_code == 200
 
 
+@pytest.mark.timeout(240)  # may wait out the killed process's 60 s Slack-task lease
 def test_kill_dash_nine_restart_and_two_processes_publish_each_scheduled_reply_once(
     tmp_path: Path, database_url: str, slack: FakeSlack, x_api: FakeX, graph: FakeGraph
 ) -> None:

@@ -7,6 +7,7 @@ start with one line naming the variable (see `load_settings`).
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -49,6 +50,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Every call to a platform or to Slack gives up after this many seconds.
     http_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Unset: brands.yml in the working directory when present (see bot/brands.py).
+    brands_file: Path | None = None
 
     twitter_bearer_token: str | None = None
     twitter_api_key: str | None = None

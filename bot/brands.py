@@ -652,8 +652,9 @@ def load_brands(
 
     def label(index: int) -> str:
         key = keys[index]
-        named = isinstance(key, str) and _KEY.match(key) and keys.count(key) == 1
-        return f"brand {key}" if named else f"brands[{index}]"
+        if not (isinstance(key, str) and _KEY.match(key)):
+            return f"brands[{index}]"
+        return f"brand {key}" if keys.count(key) == 1 else f"brand {key} (brands[{index}])"
 
     brands: list[Brand] = []
     for index, entry in enumerate(entries):
@@ -703,7 +704,7 @@ def _conflicts(reader: _Reader, entries: list[Any], keys: list[Any], label: Call
             if owner != index:
                 reader.problem(
                     f"{label(index)}: {where}",
-                    f"{channel} is also {label(owner)}'s channel; "
+                    f"{channel} is already the channel of {label(owner)}; "
                     "a channel belongs to one brand so /social knows which items it acts on",
                 )
 

@@ -1,0 +1,303 @@
+"""YouTube with google-api-python-client: comment threads on the channel are polled, replies are comments.
+
+The client is built offline from the discovery document bundled in the package
+(``static_discovery=True``), pointed at ``api_url`` through ``client_options``; OAuth uses a
+refresh token refreshed against ``token_url``. Every request goes through one httplib2 Http
+with a timeout.
+
+Quota: the Data API grants 10,000 units a day; ``commentThreads.list`` and ``comments.list``
+cost 1 unit a page, ``comments.insert`` 50 and ``comments.setModerationStatus`` 50. A quiet
+poll is one page (1 unit), so polling every 120 s costs 720 units a day and leaves room for
+about 185 replies; see README "YouTube quota".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import google.auth.exceptions
+import google_auth_httplib2
+import httplib2
+from google.oauth2.credentials import Credentials
+from googleapiclient.discovery import build
+from googleapiclient.errors import HttpError
+
+from bot.platforms.base import (
+    Author,
+    FetchResult,
+    IncomingItem,
+    PermanentError,
+    PlatformError,
+    Published,
+    ReplyTarget,
+    TransientError,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+SCOPE = "https://www.googleapis.com/auth/youtube.force-ssl"
+# The quota day resets at midnight Pacific time (YouTube Data API docs, "Quota usage").
+QUOTA_TIMEZONE = ZoneInfo("America/Los_Angeles")
+DAILY_QUOTA_UNITS = 10_000
+COST_LIST = 1
+COST_INSERT = 50
+COST_MODERATE = 50
+DEFAULT_POLL_SECONDS = 120
+# The API returns at most five replies inline with a thread; more need comments.list.
+INLINE_REPLIES = 5
+
+
+def poll_cost_per_day(*, poll_seconds: int, pages_per_poll: int = 1) -> int:
+    """Units a day spent on polling alone (a quiet poll reads one page of threads)."""
+    return (86_400 // poll_seconds) * pages_per_poll * COST_LIST
+
+
+def seconds_until_quota_reset(now: datetime) -> float:
+    local = now.astimezone(QUOTA_TIMEZONE)
+    midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(1.0, (midnight - local).total_seconds())
+
+
+@dataclass(frozen=True, order=True)
+class _Mark:
+    """Where a poll got to: the newest comment seen, by publish time then id."""
+
+    published_at: str
+    comment_id: str
+
+    def encode(self) -> str:
+        return f"{self.published_at}|{self.comment_id}"
+
+    @classmethod
+    def decode(cls, value: str | None) -> _Mark | None:
+        if not value or "|" not in value:
+            return None
+        published, comment_id = value.split("|", 1)
+        return cls(_normalise_time(published), comment_id)
+
+
+class YouTubePlatform:
+    name = "youtube"
+    label = "YouTube"
+    max_reply_length = 10_000
+    # First poll of a new install: show this many recent threads, not the whole history.
+    first_poll_results = 20
+    page_size = 100
+
+    def __init__(
+        self,
+        *,
+        channel_id: str,
+        client_id: str,
+        client_secret: str,
+        refresh_token: str,
+        api_url: str,
+        token_url: str,
+        timeout: float,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self._channel_id = channel_id
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._credentials = Credentials(
+            token=None,
+            refresh_token=refresh_token,
+            client_id=client_id,
+            client_secret=client_secret,
+            token_uri=token_url,
+            scopes=[SCOPE],
+        )
+        http = google_auth_httplib2.AuthorizedHttp(self._credentials, http=httplib2.Http(timeout=timeout))
+        self._service: Any = build(
+            "youtube",
+            "v3",
+            http=http,
+            static_discovery=True,  # the bundled document: no discovery request leaves the machine
+            cache_discovery=False,
+            client_options={"api_endpoint": api_url.rstrip("/") + "/"},
+        )
+
+    def cursor_key(self) -> str:
+        return f"youtube:comments:{self._channel_id}"
+
+    def account_id(self) -> str:
+        return self._channel_id
+
+    def reply_length(self, text: str) -> int:
+        return len(text)
+
+    def permalink(self, *, external_id: str, conversation_id: str | None) -> str | None:
+        return None
+
+    def fetch_new(self, *, since_id: str | None) -> FetchResult:
+        mark = _Mark.decode(since_id)
+        comments: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            # Building a request does no I/O; only execute() goes out.
+            request = self._service.commentThreads().list(
+                part="snippet,replies",
+                allThreadsRelatedToChannelId=self._channel_id,
+                order="time",
+                maxResults=self.page_size if mark else self.first_poll_results,
+                pageToken=token,
+                textFormat="plainText",
+            )
+            page = self._call(request.execute)
+            threads: list[dict[str, Any]] = page.get("items", [])
+            for thread in threads:
+                comments.extend(self._thread_comments(thread, mark))
+            token = page.get("nextPageToken")
+            # Newest first: once a page ends at a thread older than the mark, the rest is stored.
+            oldest = _Mark(*_published(threads[-1]["snippet"]["topLevelComment"])) if threads else None
+            if not token or mark is None or (oldest is not None and oldest <= mark):
+                break
+        newest = max((_Mark(*_published(c)) for c in comments), default=None)
+        fresh = [c for c in comments if mark is None or _Mark(*_published(c)) > mark]
+        fresh.sort(key=lambda c: _Mark(*_published(c)))
+        items = [self._to_item(c) for c in fresh if not self._is_ours(c)]
+        cursor = max(newest, mark) if newest and mark else newest or mark
+        return FetchResult(items=items, newest_id=cursor.encode() if cursor else None)
+
+    def publish_reply(self, *, target: ReplyTarget, text: str) -> Published:
+        # YouTube threads are one level deep: a reply always names the thread's top-level comment.
+        parent = target.conversation_id or target.external_id
+        body = {"snippet": {"parentId": parent, "textOriginal": text}}
+        comment = self._call(lambda: self._service.comments().insert(part="snippet", body=body).execute())
+        comment_id = str(comment["id"])
+        return Published(external_id=comment_id, url=_comment_url(comment.get("snippet", {}), comment_id))
+
+    def hold_for_review(self, *, comment_id: str) -> None:
+        """Move a comment to "held for review" (the Spam action); it disappears from public view."""
+        self._call(
+            lambda: (
+                self._service.comments()
+                .setModerationStatus(id=comment_id, moderationStatus="heldForReview")
+                .execute()
+            )
+        )
+
+    # ------------------------------------------------------------------------------------------
+
+    def _thread_comments(self, thread: dict[str, Any], mark: _Mark | None) -> list[dict[str, Any]]:
+        snippet = thread["snippet"]
+        top = dict(snippet["topLevelComment"])
+        top["_thread"] = thread["id"]
+        replies = list(thread.get("replies", {}).get("comments", []))
+        total = int(snippet.get("totalReplyCount", 0))
+        if total > len(replies) and total > 0:
+            replies = self._all_replies(top["id"])
+        out = [top]
+        for reply in replies:
+            reply = dict(reply)
+            reply["_thread"] = thread["id"]
+            out.append(reply)
+        return out
+
+    def _all_replies(self, parent_id: str) -> list[dict[str, Any]]:
+        replies: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            request = self._service.comments().list(
+                part="snippet", parentId=parent_id, maxResults=100, pageToken=token, textFormat="plainText"
+            )
+            page = self._call(request.execute)
+            replies.extend(page.get("items", []))
+            token = page.get("nextPageToken")
+            if not token:
+                return replies
+
+    def _is_ours(self, comment: dict[str, Any]) -> bool:
+        author = comment["snippet"].get("authorChannelId") or {}
+        return bool(author.get("value") == self._channel_id)
+
+    def _to_item(self, comment: dict[str, Any]) -> IncomingItem:
+        snippet = comment["snippet"]
+        author_channel = (snippet.get("authorChannelId") or {}).get("value", "")
+        name = snippet.get("authorDisplayName") or author_channel
+        text = snippet.get("textOriginal")
+        if text is None:
+            text = snippet.get("textDisplay", "")
+        parent = snippet.get("parentId")
+        return IncomingItem(
+            platform=self.name,
+            external_id=str(comment["id"]),
+            account_external_id=self._channel_id,
+            author=Author(
+                id=author_channel,
+                name=name,
+                handle=name if name.startswith("@") else f"@{name}",
+                url=snippet.get("authorChannelUrl") or f"https://www.youtube.com/channel/{author_channel}",
+            ),
+            text=text,
+            url=_comment_url(snippet, str(comment["id"])),
+            created_at=_parse_time(snippet["publishedAt"]),
+            parent_external_id=str(parent) if parent else None,
+            conversation_id=str(comment["_thread"]),
+        )
+
+    def _call(self, fn: Callable[[], T]) -> T:
+        """Run a client call, turning google's errors into ours."""
+        try:
+            return fn()
+        except HttpError as exc:
+            raise self._http_error(exc) from None
+        except google.auth.exceptions.RefreshError as exc:
+            detail = str(exc.args[0]) if exc.args else str(exc)
+            if getattr(exc, "retryable", False):
+                raise TransientError(f"YouTube token refresh failed: {detail}") from None
+            raise PermanentError(
+                f"YouTube refused the refresh token ({detail}); authorise the app again and set YOUTUBE_REFRESH_TOKEN"
+            ) from None
+        except google.auth.exceptions.TransportError:
+            raise TransientError("YouTube's token endpoint could not be reached") from None
+        except TimeoutError:
+            raise TransientError("YouTube did not answer in time") from None
+        except OSError:
+            raise TransientError("YouTube could not be reached") from None
+        except httplib2.HttpLib2Error as exc:
+            raise PlatformError(f"YouTube error: {exc}") from None
+
+    def _http_error(self, exc: HttpError) -> PlatformError:
+        status = int(exc.resp.status)
+        reasons = [str(d.get("reason", "")) for d in (exc.error_details or []) if isinstance(d, dict)]
+        message = exc.reason or f"HTTP {status}"
+        if status == 403 and ({"quotaExceeded", "dailyLimitExceeded"} & set(reasons)):
+            wait = seconds_until_quota_reset(self._clock())
+            return TransientError(
+                f"YouTube daily quota used up; it resets at midnight Pacific time (in {wait / 3600:.1f} h)",
+                retry_after=wait,
+            )
+        if status == 429 or "rateLimitExceeded" in reasons:
+            return TransientError(f"YouTube rate limit: {message}", retry_after=60.0)
+        if status >= 500:
+            return TransientError(f"YouTube server error {status}: {message}")
+        if status == 401:
+            return PermanentError(f"YouTube refused our credentials: {message}")
+        return PermanentError(f"YouTube refused ({', '.join(reasons) or status}): {message}")
+
+
+def _published(comment: dict[str, Any]) -> tuple[str, str]:
+    return _normalise_time(comment["snippet"]["publishedAt"]), str(comment["id"])
+
+
+def _normalise_time(value: str) -> str:
+    # Compared as strings in the cursor, so always the same width and zone.
+    return _parse_time(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _comment_url(snippet: dict[str, Any], comment_id: str) -> str:
+    video = snippet.get("videoId")
+    if video:
+        return f"https://www.youtube.com/watch?v={video}&lc={comment_id}"
+    return f"https://www.youtube.com/channel/{snippet.get('channelId', '')}"

@@ -73,6 +73,25 @@ class Settings(BaseSettings):
     instagram_account_id: str | None = None
     instagram_slack_channel: str | None = None
 
+    # More networks (issue 13): adapters in bot/platforms/{youtube,bluesky,linkedin}.py, not wired yet.
+    youtube_channel_id: str | None = None
+    youtube_client_id: str | None = None
+    youtube_client_secret: str | None = None
+    youtube_refresh_token: str | None = None
+    youtube_api_url: str = "https://youtube.googleapis.com"
+    youtube_token_url: str = "https://oauth2.googleapis.com/token"
+    youtube_poll_seconds: float = Field(default=120, ge=1)
+    bluesky_handle: str | None = None
+    bluesky_app_password: str | None = None
+    bluesky_service_url: str = "https://bsky.social"
+    bluesky_poll_seconds: float = Field(default=60, ge=1)
+    linkedin_organization_id: str | None = None
+    linkedin_access_token: str | None = None
+    linkedin_client_id: str | None = None
+    linkedin_client_secret: str | None = None
+    linkedin_api_url: str = "https://api.linkedin.com"
+    linkedin_poll_seconds: float = Field(default=300, ge=1)
+
     owner_reminder_minutes: float = Field(default=60, gt=0)
     owner_reminders: int = Field(default=2, ge=0)
     owner_keywords: Annotated[list[str], NoDecode] = Field(
@@ -197,6 +216,11 @@ class Settings(BaseSettings):
             self.meta_app_secret,
             self.meta_verify_token,
             self.facebook_page_token,
+            self.youtube_client_secret,
+            self.youtube_refresh_token,
+            self.bluesky_app_password,
+            self.linkedin_access_token,
+            self.linkedin_client_secret,
         ]
         return [value for value in values if value]
 

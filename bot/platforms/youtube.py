@@ -191,7 +191,10 @@ class YouTubePlatform:
         top["_thread"] = thread["id"]
         replies = list(thread.get("replies", {}).get("comments", []))
         total = int(snippet.get("totalReplyCount", 0))
-        if total > len(replies) and total > 0:
+        # Reading every reply costs a unit a thread, so only for threads with activity since the
+        # mark (the inline replies are the newest); the first poll shows what came inline.
+        active = mark is not None and any(_Mark(*_published(c)) > mark for c in [top, *replies])
+        if total > len(replies) and active:
             replies = self._all_replies(top["id"])
         out = [top]
         for reply in replies:

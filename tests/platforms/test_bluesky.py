@@ -171,3 +171,11 @@ def test_server_errors_are_transient_and_timeouts_are_honoured(pds: FakeBlueskyP
     pds.delay(3, path_contains="listNotifications")
     with pytest.raises(TransientError, match="in time"):
         platform.fetch_new(since_id=None)
+
+
+def test_the_sdk_refreshes_a_session_about_to_expire_without_logging_in_again(pds: FakeBlueskyPDS) -> None:
+    pds.access_ttl = 600  # inside the SDK's 15-minute refresh margin
+    platform = adapter(pds)
+    platform.fetch_new(since_id=None)
+    platform.fetch_new(since_id=None)
+    assert pds.calls_to("refreshSession") and pds.sessions_created == 1

@@ -196,3 +196,14 @@ def test_the_quota_arithmetic_of_the_default_interval() -> None:
     # README "YouTube quota": a quiet poll is one page, 1 unit.
     assert poll_cost_per_day(poll_seconds=120) == 720
     assert (DAILY_QUOTA_UNITS - poll_cost_per_day(poll_seconds=120)) // 50 == 185
+
+
+def test_quiet_threads_with_many_replies_cost_no_extra_units(youtube: FakeYouTube) -> None:
+    thread = youtube.add_comment(text="top")
+    for n in range(8):
+        youtube.add_reply(thread_id=thread, text=f"reply {n}")
+    platform = adapter(youtube)
+    cursor = platform.fetch_new(since_id=None).newest_id
+    spent = youtube.quota_used
+    assert platform.fetch_new(since_id=cursor).items == []
+    assert youtube.quota_used == spent + 1  # one page of threads, no comments.list

@@ -10,8 +10,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
 
@@ -31,6 +29,7 @@ from bot.platforms.base import (
     ReplyTarget,
     TransientError,
 )
+from bot.platforms.cursor import TimeMark, newest, parse_time
 
 log = logging.getLogger(__name__)
 
@@ -40,24 +39,6 @@ POST_COLLECTION = "app.bsky.feed.post"
 # Notifications that are someone talking to us; likes, follows and reposts are not questions.
 REASONS = ("mention", "reply")
 _GRAPHEME = regex.compile(r"\X")
-
-
-@dataclass(frozen=True, order=True)
-class _Mark:
-    """The newest notification a poll saw, by index time then uri."""
-
-    indexed_at: str
-    uri: str
-
-    def encode(self) -> str:
-        return f"{self.indexed_at}|{self.uri}"
-
-    @classmethod
-    def decode(cls, value: str | None) -> _Mark | None:
-        if not value or "|" not in value:
-            return None
-        indexed_at, uri = value.split("|", 1)
-        return cls(_normalise_time(indexed_at), uri)
 
 
 class BlueskyPlatform:
@@ -91,7 +72,7 @@ class BlueskyPlatform:
 
     def fetch_new(self, *, since_id: str | None) -> FetchResult:
         did = self._login()
-        mark = _Mark.decode(since_id)
+        mark = TimeMark.decode(since_id)
         seen: list[Any] = []
         cursor: str | None = None
         while True:
@@ -107,13 +88,13 @@ class BlueskyPlatform:
             reached = any(_mark(n) <= mark for n in page.notifications) if mark else False
             if not cursor or mark is None or reached or not page.notifications:
                 break
-        newest = max((_mark(n) for n in seen), default=None)
+        newest_seen = max((_mark(n) for n in seen), default=None)
         fresh = [n for n in seen if (mark is None or _mark(n) > mark)]
         fresh = [n for n in fresh if n.reason in REASONS and n.author.did != did]
         fresh.sort(key=_mark)
         unique = {n.uri: n for n in fresh}  # a mention inside a reply comes as both reasons
         items = [self._to_item(n, did) for n in unique.values()]
-        cursor_mark = max(newest, mark) if newest and mark else newest or mark
+        cursor_mark = newest(newest_seen, mark)
         return FetchResult(items=items, newest_id=cursor_mark.encode() if cursor_mark else None)
 
     def publish_reply(self, *, target: ReplyTarget, text: str) -> Published:
@@ -173,7 +154,7 @@ class BlueskyPlatform:
             ),
             text=str(getattr(record, "text", "")),
             url=_post_url(author.handle, notification.uri),
-            created_at=_parse_time(getattr(record, "created_at", None) or notification.indexed_at),
+            created_at=parse_time(getattr(record, "created_at", None) or notification.indexed_at),
             parent_external_id=reply.parent.uri if reply else None,
             conversation_id=reply.root.uri if reply else notification.uri,
         )
@@ -245,17 +226,8 @@ def _reason(exc: atp.AtProtocolError) -> str:
     return ": ".join(str(p) for p in (error, message) if p) or f"HTTP {response.status_code}"
 
 
-def _mark(notification: Any) -> _Mark:
-    return _Mark(_normalise_time(notification.indexed_at), notification.uri)
-
-
-def _normalise_time(value: str) -> str:
-    return _parse_time(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _parse_time(value: str) -> datetime:
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+def _mark(notification: Any) -> TimeMark:
+    return TimeMark.of(notification.indexed_at, notification.uri)
 
 
 def _post_url(handle: str, uri: str) -> str:

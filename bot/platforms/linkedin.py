@@ -29,6 +29,7 @@ from bot.platforms.base import (
     ReplyTarget,
     TransientError,
 )
+from bot.platforms.cursor import TimeMark, newest
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ class LinkedInPlatform:
         return None
 
     def fetch_new(self, *, since_id: str | None) -> FetchResult:
-        mark = _decode(since_id)
+        mark = TimeMark.decode(since_id)
         posts = self._get(
             "/rest/posts",
             params={
@@ -111,15 +112,15 @@ class LinkedInPlatform:
         comments: list[dict[str, Any]] = []
         for post in posts.get("elements", []):
             comments.extend(self._comments_on(str(post["id"]), mark))
-        newest = max((_key(c) for c in comments), default=None)
+        seen = max((_key(c) for c in comments), default=None)
         fresh = [c for c in comments if mark is None or _key(c) > mark]
         fresh = [c for c in fresh if c.get("actor") != self._org]
         fresh.sort(key=_key)
         unique = {c["commentUrn"]: c for c in fresh}
-        cursor = max(newest, mark) if newest and mark else newest or mark
+        cursor = newest(seen, mark)
         return FetchResult(
             items=[self._to_item(c) for c in unique.values()],
-            newest_id=f"{cursor[0]}|{cursor[1]}" if cursor else None,
+            newest_id=cursor.encode() if cursor else None,
         )
 
     def publish_reply(self, *, target: ReplyTarget, text: str) -> Published:
@@ -176,9 +177,7 @@ class LinkedInPlatform:
 
     # ------------------------------------------------------------------------------------------
 
-    def _comments_on(
-        self, urn: str, mark: tuple[int, str] | None, *, nested: bool = False
-    ) -> list[dict[str, Any]]:
+    def _comments_on(self, urn: str, mark: TimeMark | None, *, nested: bool = False) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         start = 0
         while True:
@@ -209,7 +208,6 @@ class LinkedInPlatform:
         parent = comment.get("parentComment")
         kind, _, actor_id = actor.rpartition(":")
         is_org = kind.endswith("organization")
-        created = (comment.get("created") or {}).get("time", 0)
         return IncomingItem(
             platform=self.name,
             external_id=urn,
@@ -223,7 +221,7 @@ class LinkedInPlatform:
             ),
             text=str((comment.get("message") or {}).get("text", "")),
             url=_comment_url(urn),
-            created_at=datetime.fromtimestamp(int(created) / 1000, UTC),
+            created_at=_created(comment),
             parent_external_id=str(parent) if parent else None,
             conversation_id=str(parent) if parent else urn,
         )
@@ -273,15 +271,12 @@ class LinkedInPlatform:
         return PermanentError(f"LinkedIn refused ({status}): {reason}")
 
 
-def _key(comment: dict[str, Any]) -> tuple[int, str]:
-    return int((comment.get("created") or {}).get("time", 0)), str(comment.get("commentUrn", ""))
+def _key(comment: dict[str, Any]) -> TimeMark:
+    return TimeMark.of(_created(comment), str(comment.get("commentUrn", "")))
 
 
-def _decode(value: str | None) -> tuple[int, str] | None:
-    if not value or "|" not in value:
-        return None
-    millis, urn = value.split("|", 1)
-    return (int(millis), urn) if millis.isdigit() else None
+def _created(comment: dict[str, Any]) -> datetime:
+    return datetime.fromtimestamp(int((comment.get("created") or {}).get("time", 0)) / 1000, UTC)
 
 
 def _post_of(comment_urn: str) -> str:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -37,6 +36,7 @@ from bot.platforms.base import (
     ReplyTarget,
     TransientError,
 )
+from bot.platforms.cursor import TimeMark, newest, parse_time
 
 log = logging.getLogger(__name__)
 
@@ -63,24 +63,6 @@ def seconds_until_quota_reset(now: datetime) -> float:
     local = now.astimezone(QUOTA_TIMEZONE)
     midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
     return max(1.0, (midnight - local).total_seconds())
-
-
-@dataclass(frozen=True, order=True)
-class _Mark:
-    """Where a poll got to: the newest comment seen, by publish time then id."""
-
-    published_at: str
-    comment_id: str
-
-    def encode(self) -> str:
-        return f"{self.published_at}|{self.comment_id}"
-
-    @classmethod
-    def decode(cls, value: str | None) -> _Mark | None:
-        if not value or "|" not in value:
-            return None
-        published, comment_id = value.split("|", 1)
-        return cls(_normalise_time(published), comment_id)
 
 
 class YouTubePlatform:
@@ -136,7 +118,7 @@ class YouTubePlatform:
         return None
 
     def fetch_new(self, *, since_id: str | None) -> FetchResult:
-        mark = _Mark.decode(since_id)
+        mark = TimeMark.decode(since_id)
         comments: list[dict[str, Any]] = []
         token: str | None = None
         while True:
@@ -155,14 +137,14 @@ class YouTubePlatform:
                 comments.extend(self._thread_comments(thread, mark))
             token = page.get("nextPageToken")
             # Newest first: once a page ends at a thread older than the mark, the rest is stored.
-            oldest = _Mark(*_published(threads[-1]["snippet"]["topLevelComment"])) if threads else None
+            oldest = _mark(threads[-1]["snippet"]["topLevelComment"]) if threads else None
             if not token or mark is None or (oldest is not None and oldest <= mark):
                 break
-        newest = max((_Mark(*_published(c)) for c in comments), default=None)
-        fresh = [c for c in comments if mark is None or _Mark(*_published(c)) > mark]
-        fresh.sort(key=lambda c: _Mark(*_published(c)))
+        seen = max((_mark(c) for c in comments), default=None)
+        fresh = [c for c in comments if mark is None or _mark(c) > mark]
+        fresh.sort(key=_mark)
         items = [self._to_item(c) for c in fresh if not self._is_ours(c)]
-        cursor = max(newest, mark) if newest and mark else newest or mark
+        cursor = newest(seen, mark)
         return FetchResult(items=items, newest_id=cursor.encode() if cursor else None)
 
     def publish_reply(self, *, target: ReplyTarget, text: str) -> Published:
@@ -185,7 +167,7 @@ class YouTubePlatform:
 
     # ------------------------------------------------------------------------------------------
 
-    def _thread_comments(self, thread: dict[str, Any], mark: _Mark | None) -> list[dict[str, Any]]:
+    def _thread_comments(self, thread: dict[str, Any], mark: TimeMark | None) -> list[dict[str, Any]]:
         snippet = thread["snippet"]
         top = dict(snippet["topLevelComment"])
         top["_thread"] = thread["id"]
@@ -193,7 +175,7 @@ class YouTubePlatform:
         total = int(snippet.get("totalReplyCount", 0))
         # Reading every reply costs a unit a thread, so only for threads with activity since the
         # mark (the inline replies are the newest); the first poll shows what came inline.
-        active = mark is not None and any(_Mark(*_published(c)) > mark for c in [top, *replies])
+        active = mark is not None and any(_mark(c) > mark for c in [top, *replies])
         if total > len(replies) and active:
             replies = self._all_replies(top["id"])
         out = [top]
@@ -240,7 +222,7 @@ class YouTubePlatform:
             ),
             text=text,
             url=_comment_url(snippet, str(comment["id"])),
-            created_at=_parse_time(snippet["publishedAt"]),
+            created_at=parse_time(snippet["publishedAt"]),
             parent_external_id=str(parent) if parent else None,
             conversation_id=str(comment["_thread"]),
         )
@@ -286,17 +268,8 @@ class YouTubePlatform:
         return PermanentError(f"YouTube refused ({', '.join(reasons) or status}): {message}")
 
 
-def _published(comment: dict[str, Any]) -> tuple[str, str]:
-    return _normalise_time(comment["snippet"]["publishedAt"]), str(comment["id"])
-
-
-def _normalise_time(value: str) -> str:
-    # Compared as strings in the cursor, so always the same width and zone.
-    return _parse_time(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _parse_time(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+def _mark(comment: dict[str, Any]) -> TimeMark:
+    return TimeMark.of(comment["snippet"]["publishedAt"], str(comment["id"]))
 
 
 def _comment_url(snippet: dict[str, Any], comment_id: str) -> str:

@@ -103,7 +103,7 @@ def triage(
     recent: Iterable[RecentItem] = (),
 ) -> Triage:
     """Judge one item. Never raises on any text; the same arguments always give the same answer."""
-    clean = _clean(text[: MAX_ANALYSED_CHARS * 2])[:MAX_ANALYSED_CHARS]
+    clean = _head(text)
     score = _sentiment(clean)
     kind, kind_reasons = _kind(clean, score)
     strong, weak = _spam_signals(clean, received_at=received_at, author=author, recent=recent)
@@ -114,7 +114,7 @@ def triage(
 
 def sentiment(*, text: str) -> float:
     """VADER's compound score, with emoji read the way social media uses them."""
-    return _sentiment(_clean(text[: MAX_ANALYSED_CHARS * 2])[:MAX_ANALYSED_CHARS])
+    return _sentiment(_head(text))
 
 
 def _sentiment(clean: str) -> float:
@@ -128,7 +128,7 @@ def fingerprint(*, text: str) -> str | None:
 
     Case, spacing, punctuation, emoji and @mentions are ignored (bots vary the tagged people).
     """
-    return _fingerprint(text[:MAX_ANALYSED_CHARS])
+    return _fingerprint(_head(text))
 
 
 def recent_item(*, author_id: str, text: str, received_at: datetime) -> RecentItem:
@@ -389,6 +389,11 @@ def _days(days: int) -> str:
 
 
 # -- text helpers ---------------------------------------------------------------------------
+
+
+def _head(text: str) -> str:
+    # Cleaning first: a run of NULs or bidi marks must not use up the analysed length.
+    return _clean(text[: MAX_ANALYSED_CHARS * 2])[:MAX_ANALYSED_CHARS]
 
 
 def _clean(text: str) -> str:

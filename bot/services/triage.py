@@ -7,7 +7,7 @@ and of recent items. The owner-keyword check stays in ingest; it is a separate f
 The kind, in order:
 1. **Complaint** when a complaint phrase appears ("refund", "still waiting", "never again", "worst",
    and a few per language), a sarcasm marker ("oh great", "yeah right", 🙄), or the tone is clearly
-   negative (VADER compound <= -0.4; all-caps shouting counts through VADER's own emphasis).
+   negative (VADER compound <= -0.3; all-caps shouting counts through VADER's own emphasis).
    A complaint phrased as a question ("why is my order still not here?") is a Complaint: it needs an
    answer like any question, and the team should know the customer is unhappy before it answers.
    A question with only a negative tone stays a Question unless that tone is strong (<= -0.6).
@@ -41,7 +41,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 # Long texts are judged by their opening: VADER is linear in length, and a 40,000-character post's
 # kind shows in its first few paragraphs. Spam checks that look at the shape read the whole text.
 MAX_ANALYSED_CHARS = 5000
-COMPLAINT_TONE = -0.4
+COMPLAINT_TONE = -0.3  # "this is not good" (-0.34) is a complaint; a bare "no" (-0.30) is not
 QUESTION_COMPLAINT_TONE = -0.6
 PRAISE_TONE = 0.4
 DUPLICATE_WINDOW = timedelta(minutes=10)
@@ -213,6 +213,7 @@ _COMPLAINT_PHRASES: tuple[tuple[str, str], ...] = (
         "complaint",
         r"(?:file|make|filed|made) a complaint|customer service (?:is|was) (?:terrible|awful|bad|useless)",
     ),
+    ("exasperation", r"seriously(?=\s*[?!]|\s*$)|are you kidding|you'?re kidding"),
     ("food poisoning", r"food poisoning|got sick|made me sick"),
     # Spanish, German, French, Portuguese
     ("reembolso", r"(?:mi|un|el) reembolso|devuelvan? (?:mi|el) dinero"),
@@ -350,8 +351,9 @@ def _account_signals(
     label = _PLATFORM_LABELS.get(author.platform.lower(), "")
     account = f"{label} account" if label else "account"
     age_days: int | None = None
-    if author.account_created_at is not None and author.account_created_at.tzinfo is not None:
-        age_days = max(0, (received_at - author.account_created_at).days)
+    if author.account_created_at is not None:
+        age = _seconds_between(author.account_created_at, received_at)
+        age_days = None if age == float("inf") else max(0, int(age // 86400))
     no_followers = author.followers_count == 0
     if age_days is not None and age_days <= NEW_ACCOUNT_DAYS and no_followers:
         strong.append(f"new {account} ({_days(age_days)}) with no followers")

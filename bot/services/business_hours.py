@@ -11,8 +11,8 @@ Rules (the brands.yml validator shows the `HoursError` messages as they are):
   `always`: always open. `24:00` closes at midnight. An end earlier than its start runs past midnight
   (`fri 22:00-02:00` is Friday 22:00 to Saturday 02:00). Overlapping parts merge. A week with no open
   time is refused (the clock would never move).
-- `first_response`: a whole number and a unit, `90s`, `30m`, `1h`, `1d`. `s`, `m` and `h` are business
-  time. `Nd` is N business days: due at the same wall-clock time on the N-th following day that has
+- `first_response`: a whole number and a unit, `90s`, `30m`, `1h`, `1d`, or a sum (`1h30m`, `1d4h`: the
+  days first, then the time). `s`, `m` and `h` are business time. `Nd` is N business days: due at the same wall-clock time on the N-th following day that has
   opening hours, or, when the business is closed at that time, at the moment the clock reaches it
   (the close before it). So with `mon-fri 09:00-18:00`, a comment on Tuesday 15:00 is due Wednesday
   15:00, and one on Saturday night is due Monday 18:00 (one full business day). When always open,
@@ -48,7 +48,8 @@ _EXAMPLE_HOURS = "e.g. 'mon-fri 09:00-18:00, sat 10:00-14:00'"
 _NEVER = ("closed", "never", "none", "no", "-")
 _NO_HOURS = "leave hours out for always open"
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
-_TARGET = re.compile(r"^(\d+)\s*([smhd])$")
+_TARGET = re.compile(r"^(?:\d{1,7}[smhd])+$")
+_TARGET_PART = re.compile(r"(\d+)([smhd])")
 
 
 class HoursError(ValueError):
@@ -75,24 +76,23 @@ ALWAYS = WeeklyHours(windows=((0, _WEEK),))
 
 @dataclass(frozen=True)
 class Target:
-    """A first-response target as written: `amount` of `unit` (s, m, h or d)."""
+    """A first-response target: business days (`d`), then business time (`s`, `m`, `h`).
 
-    amount: int
-    unit: str
+    Days are kept apart because their length depends on the calendar (see the module's rules).
+    """
+
+    days: int = 0
+    time: timedelta = timedelta(0)
 
     @property
     def text(self) -> str:
-        return f"{self.amount}{self.unit}"
-
-    @property
-    def business_days(self) -> int:
-        return self.amount if self.unit == "d" else 0
-
-    @property
-    def business_time(self) -> timedelta | None:
-        """Business time for s/m/h targets; None for days, whose length depends on the calendar."""
-        unit = _UNITS.get(self.unit)
-        return unit * self.amount if unit is not None else None
+        seconds = int(self.time.total_seconds())
+        parts = [f"{self.days}d"] if self.days else []
+        for unit, size in (("h", 3600), ("m", 60), ("s", 1)):
+            if seconds >= size:
+                parts.append(f"{seconds // size}{unit}")
+                seconds %= size
+        return "".join(parts) or "0s"
 
 
 @dataclass(frozen=True)
@@ -128,9 +128,8 @@ def parse_hours(*, text: str | None) -> WeeklyHours:
         part = part.strip()
         if not part:
             raise HoursError(f"hours: {text!r} has an empty part between commas ({_EXAMPLE_HOURS})")
-        days_text, _, ranges_text = part.partition(" ")
-        days = _parse_days(days_text.strip().lower(), part=part)
-        ranges = ranges_text.split()
+        days_text, *ranges = part.split()
+        days = _parse_days(days_text.lower(), part=part)
         if not ranges:
             raise HoursError(f"hours: {part!r} names days but no times ({_EXAMPLE_HOURS})")
         for time_range in ranges:
@@ -141,19 +140,26 @@ def parse_hours(*, text: str | None) -> WeeklyHours:
 
 
 def parse_target(*, text: str | None) -> Target:
-    """Read a `first_response` setting; None or "" means the default, 1h."""
-    raw = (text or DEFAULT_TARGET).strip().lower()
-    match = _TARGET.match(raw)
-    if match is None:
+    """Read a `first_response` setting (`90s`, `30m`, `1h`, `1d`, or a sum like `1h30m`, `1d12h`).
+
+    None or "" means the default, 1h.
+    """
+    raw = "".join((text or DEFAULT_TARGET).lower().split())
+    if not _TARGET.match(raw):
         raise HoursError(
             f"first_response: {text!r} is not a duration; write a whole number and a unit: "
-            "'90s', '30m', '1h' or '1d'"
+            "'90s', '30m', '1h' or '1d' (or a sum like '1h30m')"
         )
-    target = Target(amount=int(match.group(1)), unit=match.group(2))
-    if target.amount == 0:
+    days, time = 0, timedelta(0)
+    for amount, unit in _TARGET_PART.findall(raw):
+        if unit == "d":
+            days += int(amount)
+        else:
+            time += _UNITS[unit] * int(amount)
+    target = Target(days=days, time=time)
+    if not days and not time:
         raise HoursError(f"first_response: {text!r} is zero; the target must be longer than that")
-    span = target.business_time or timedelta(days=target.business_days)
-    if span > MAX_TARGET:
+    if timedelta(days=days) + time > MAX_TARGET:
         raise HoursError(f"first_response: {text!r} is longer than the 90 days allowed")
     return target
 
@@ -283,10 +289,8 @@ def advance(*, schedule: BusinessSchedule, start: datetime, amount: timedelta) -
 def due_at(*, schedule: BusinessSchedule, received: datetime, target: Target) -> datetime:
     """When an item received at `received` should have its first reply."""
     _check_aware(received)
-    amount = target.business_time
-    if amount is not None:
-        return advance(schedule=schedule, start=received, amount=amount)
-    return _due_in_days(schedule, received, target.business_days)
+    start = _due_in_days(schedule, received, target.days) if target.days else received
+    return advance(schedule=schedule, start=start, amount=target.time)
 
 
 def nudge_at(
@@ -297,6 +301,13 @@ def nudge_at(
         raise ValueError("fraction must be in (0, 1]")
     span = business_elapsed(schedule=schedule, start=received, end=due)
     return advance(schedule=schedule, start=received, amount=span * fraction)
+
+
+def target_from_duration(*, duration: timedelta) -> Target:
+    """A target of plain business time, for a duration already read elsewhere (24h stays 24h)."""
+    if duration <= timedelta(0):
+        raise ValueError("a first-response target must be longer than zero")
+    return Target(time=duration)
 
 
 def deadline(*, schedule: BusinessSchedule, received: datetime, target: Target) -> Deadline:

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.brands import hours_problem
 from bot.services.business_hours import (
     ALWAYS,
     BusinessSchedule,
@@ -24,6 +25,7 @@ from bot.services.business_hours import (
     parse_schedule,
     parse_target,
     parse_timezone,
+    target_from_duration,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")  # 2026: summer time from 29 March 02:00, back on 25 October 03:00
@@ -116,18 +118,22 @@ def test_a_week_without_open_time_is_refused(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "target"),
     [
-        ("90s", Target(90, "s")),
-        ("30m", Target(30, "m")),
-        ("1h", Target(1, "h")),
-        (" 2H ", Target(2, "h")),
-        ("1d", Target(1, "d")),
-        ("10d", Target(10, "d")),
-        (None, Target(1, "h")),  # the SPEC's default
-        ("", Target(1, "h")),
+        ("90s", Target(time=timedelta(seconds=90))),
+        ("30m", Target(time=timedelta(minutes=30))),
+        ("1h", Target(time=timedelta(hours=1))),
+        (" 2H ", Target(time=timedelta(hours=2))),
+        ("1h30m", Target(time=timedelta(minutes=90))),
+        ("1h 30m", Target(time=timedelta(minutes=90))),
+        ("1d", Target(days=1)),
+        ("10d", Target(days=10)),
+        ("1d4h", Target(days=1, time=timedelta(hours=4))),
+        (None, Target(time=timedelta(hours=1))),  # the SPEC's default
+        ("", Target(time=timedelta(hours=1))),
     ],
 )
 def test_targets(text: str | None, target: Target) -> None:
     assert parse_target(text=text) == target
+    assert parse_target(text=target.text) == target
 
 
 @pytest.mark.parametrize(
@@ -138,6 +144,8 @@ def test_targets(text: str | None, target: Target) -> None:
         ("-1h", "is not a duration"),
         ("1w", "is not a duration"),
         ("h", "is not a duration"),
+        ("1h-30m", "is not a duration"),
+        ("0h0m", "is zero"),
         ("0m", "is zero"),
         ("91d", "longer than the 90 days allowed"),
         ("2161h", "longer than the 90 days allowed"),
@@ -256,7 +264,7 @@ def test_a_window_opening_in_the_spring_forward_gap_opens_when_the_clocks_jump()
 def test_new_york_one_business_day_across_the_change() -> None:
     always = schedule(None, "America/New_York")
     received = new_york(2026, 3, 7, 12, 0)
-    due_next_day = due_at(schedule=always, received=received, target=Target(1, "d"))
+    due_next_day = due_at(schedule=always, received=received, target=Target(days=1))
     assert due_next_day == new_york(2026, 3, 8, 12, 0)
     assert due_next_day - received == timedelta(hours=23)  # the same wall time, one real hour less
     assert due(None, new_york(2026, 10, 31, 12, 0), "1d", "America/New_York") - new_york(
@@ -294,7 +302,7 @@ def test_time_left_runs_down_in_business_time_and_goes_negative_when_overdue() -
 def test_nudge_for_a_day_target_is_three_quarters_of_that_business_day() -> None:
     acme = schedule(ACME)
     received = berlin(2026, 11, 24, 9, 0)
-    the_deadline = deadline(schedule=acme, received=received, target=Target(1, "d"))
+    the_deadline = deadline(schedule=acme, received=received, target=Target(days=1))
     # Received at opening: one business day later is that day's close.
     assert the_deadline.due == berlin(2026, 11, 24, 18, 0)
     assert the_deadline.nudge == berlin(2026, 11, 24, 15, 45)  # 9h x 0.75 = 6h45
@@ -331,7 +339,7 @@ instants = st.datetimes(
     min_value=datetime(2025, 12, 25), max_value=datetime(2027, 1, 5), timezones=st.just(UTC)
 )
 targets = st.builds(
-    Target, amount=st.integers(min_value=1, max_value=200), unit=st.sampled_from(["s", "m", "h"])
+    Target, time=st.timedeltas(min_value=timedelta(seconds=1), max_value=timedelta(hours=300))
 )
 
 
@@ -343,10 +351,10 @@ def test_due_is_after_receipt_and_exactly_the_target_of_business_time_away(
     brand = schedule(hours, zone)
     due_time = due_at(schedule=brand, received=received, target=target)
     assert due_time >= received
-    assert business_elapsed(schedule=brand, start=received, end=due_time) == target.business_time
+    assert business_elapsed(schedule=brand, start=received, end=due_time) == target.time
     # And it is the earliest such instant: a second earlier, the target is not met.
     assert business_elapsed(schedule=brand, start=received, end=due_time - timedelta(seconds=1)) < (
-        target.business_time or timedelta(0)
+        target.time
     )
     nudge = nudge_at(schedule=brand, received=received, due=due_time)
     assert received <= nudge <= due_time
@@ -363,8 +371,8 @@ def test_day_targets_are_due_after_receipt_and_grow_with_the_days(
     hours: str, zone: str, received: datetime, days: int
 ) -> None:
     brand = schedule(hours, zone)
-    first = due_at(schedule=brand, received=received, target=Target(days, "d"))
-    later = due_at(schedule=brand, received=received, target=Target(days + 1, "d"))
+    first = due_at(schedule=brand, received=received, target=Target(days=days))
+    later = due_at(schedule=brand, received=received, target=Target(days=days + 1))
     assert received < first < later
 
 
@@ -381,3 +389,31 @@ def test_elapsed_adds_up_and_left_mirrors_it(
     assert timedelta(0) <= ab <= b - a
     assert business_left(schedule=brand, now=a, due=b) == ab
     assert business_left(schedule=brand, now=b, due=a) == -ab
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "always",
+        "Always",
+        ACME,
+        "mon 09:00-12:00 13:00-17:00",
+        "sun 00:00-24:00",
+        "mon-sun 08:00-20:00,sat 10:00-11:00",
+    ],
+)
+def test_every_line_brands_yml_accepts_today_has_a_clock(text: str) -> None:
+    assert hours_problem(text) is None
+    parse_hours(text=text)
+    parse_hours(text=text.replace(" ", "\t  "))
+
+
+def test_a_duration_read_elsewhere_is_plain_business_time() -> None:
+    target = target_from_duration(duration=timedelta(days=1))
+    assert target == Target(time=timedelta(hours=24))
+    # 24 business hours of mon-fri 09:00-18:00 from Monday's opening: Wednesday 15:00.
+    assert due_at(schedule=schedule(ACME), received=berlin(2026, 11, 23, 9, 0), target=target) == berlin(
+        2026, 11, 25, 15, 0
+    )
+    with pytest.raises(ValueError, match="longer than zero"):
+        target_from_duration(duration=timedelta(0))

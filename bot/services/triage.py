@@ -28,6 +28,7 @@ tagging one or two friends, nor the same short "😍" or "Congrats!" from many p
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -124,9 +125,9 @@ def _sentiment(clean: str) -> float:
 
 
 def fingerprint(*, text: str) -> str | None:
-    """The text as the duplicate rule compares it, or None when it is too short to mean copy-paste.
-
-    Case, spacing, punctuation, emoji and @mentions are ignored (bots vary the tagged people).
+    """A 32-character key of the text as the duplicate rule compares it, or None when the text is too
+    short to mean copy-paste. Case, spacing, punctuation, emoji and @mentions are ignored (bots vary
+    the tagged people).
     """
     return _fingerprint(_head(text))
 
@@ -440,7 +441,8 @@ def _fingerprint(text: str) -> str | None:
     letters = sum(len(w) for w in words)
     if not has_link and (len(words) < 4 or letters < 20):
         return None  # "😍", "Congrats!", "Love it": many people write these on their own
-    return " ".join(words)
+    # A short digest: the caller may store it in an indexed column and look copies up by it.
+    return hashlib.sha256(" ".join(words).encode()).hexdigest()[:32]
 
 
 # Emoji as social media uses them, replacing the Unicode names VADER reads ("fire" is not bad news).

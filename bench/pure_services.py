@@ -1,7 +1,8 @@
-"""``python -m bench.triage_speed``: what triage costs per item (prints, asserts nothing).
+"""``python -m bench.pure_services``: what triage and the first-response clock cost per item.
 
-Runs the kinds of comments a busy day brings, each against 300 recent items (the duplicate rule's
-input on a viral post), plus a long post, after loading VADER's lexicon once.
+Prints, asserts nothing. Triage runs the kinds of comments a busy day brings, each against 300 recent
+items (the duplicate rule's input on a viral post), plus a long post, after loading VADER's lexicon
+once. The clock computes deadlines and time left for a brand open mon-fri and Saturday mornings.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from __future__ import annotations
 import platform
 import statistics
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from bot.services.business_hours import business_left, deadline, parse_schedule, parse_target
 from bot.services.triage import AuthorFacts, recent_item, triage
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -53,6 +55,24 @@ def main() -> None:
     print(f"triage per item, typical comments, 300 recent items: {busy * 1e6:.0f} µs")
     long = _per_item([LONG], rounds=5, recent_size=0)
     print(f"triage of a 45,000-character post: {long * 1e3:.1f} ms")
+    _clock()
+
+
+def _clock() -> None:
+    brand = parse_schedule(hours="mon-fri 09:00-18:00, sat 10:00-14:00", timezone="Europe/Berlin")
+    target = parse_target(text="1h")
+    instants = [NOW + timedelta(minutes=7 * i) for i in range(2000)]
+    started = time.perf_counter()
+    for received in instants:
+        deadline(schedule=brand, received=received, target=target)
+    per_deadline = (time.perf_counter() - started) / len(instants)
+    due = NOW + timedelta(days=2)
+    started = time.perf_counter()
+    for now in instants:
+        business_left(schedule=brand, now=now, due=due)
+    per_left = (time.perf_counter() - started) / len(instants)
+    print(f"first-response deadline (due and 75% nudge) per item: {per_deadline * 1e6:.0f} µs")
+    print(f"business time left per item: {per_left * 1e6:.0f} µs")
 
 
 if __name__ == "__main__":

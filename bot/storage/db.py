@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
@@ -106,9 +108,22 @@ def _stamp_legacy(connection: Connection, config: Config) -> None:
     log.info("db.stamped_legacy revision=%s", LEGACY_REVISION)
 
 
+_WAL_ATTEMPTS = 600  # 30 s, as long as the busy timeout
+
+
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # WAL is a property of the file and stays once set. Setting it needs the file to itself, and
+    # SQLite answers "locked" at once, without the busy timeout, when another connection holds
+    # a write (a second process starting while the first migrates a new file): try again then.
+    for attempt in range(_WAL_ATTEMPTS):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError:
+            if attempt == _WAL_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

@@ -9,7 +9,8 @@ import jsonschema
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-SCHEMA = ROOT.parent / "shared" / "slack" / "manifest.schema.json"
+# Slack's published manifest schema (MIT, see tests/data/slack/LICENSE.manifest-schema).
+SCHEMA = ROOT / "tests" / "data" / "slack" / "manifest.schema.json"
 
 
 def _manifest() -> dict:

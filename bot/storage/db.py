@@ -1,30 +1,41 @@
-"""Engine, sessions and the schema: created at start, then migrated step by step."""
+"""Engine, sessions and the schema, which Alembic upgrades at start (bot/storage/migrations/)."""
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
 
-from sqlalchemy import Engine, event, text
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, event, inspect, text
 from sqlalchemy.engine import Connection
-from sqlmodel import Session, SQLModel, create_engine
-
-from bot.storage import models
+from sqlmodel import Session, create_engine
 
 log = logging.getLogger(__name__)
 
 
-def _create_all(connection: Connection) -> None:
-    SQLModel.metadata.create_all(connection)
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Where a database made by the home-made migrator (its `schemaversion` says 1) stands in Alembic.
+LEGACY_REVISION = "0001"
 
 
-# Ordered schema steps. A later change appends a function (ALTER TABLE …) with the
-# next number; a database records the last step it ran in `schemaversion`.
-MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
-    (1, _create_all),
-]
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic's settings built in code, so the bot runs from any directory without alembic.ini."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 class Database:
@@ -45,27 +56,21 @@ class Database:
         # inside another on the same thread must not wait on itself.
         self._turn: AbstractContextManager[object] = threading.RLock() if self.is_sqlite else nullcontext()
 
-    def migrate(self) -> int:
-        """Bring the schema up to date; safe to run from several processes at once."""
+    def migrate(self) -> str:
+        """Upgrade the schema to Alembic's head; safe to run from several processes at once."""
         with self.engine.begin() as connection:
-            if not self.is_sqlite:
-                # One migrator at a time across processes.
-                connection.execute(text("SELECT pg_advisory_xact_lock(4242)"))
-            SQLModel.metadata.create_all(connection, tables=[models.SchemaVersion.__table__])  # type: ignore[attr-defined]
-            row = connection.execute(text("SELECT version FROM schemaversion WHERE id = 1")).first()
-            current = row[0] if row else 0
-            for version, step in MIGRATIONS:
-                if version > current:
-                    step(connection)
-                    current = version
-            if row:
-                connection.execute(text("UPDATE schemaversion SET version = :v WHERE id = 1"), {"v": current})
+            # One migrator at a time across processes; the others wait, then find nothing to do.
+            if self.is_sqlite:
+                # pysqlite opens no transaction for DDL by itself; take SQLite's write lock now.
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
             else:
-                connection.execute(
-                    text("INSERT INTO schemaversion (id, version) VALUES (1, :v)"), {"v": current}
-                )
-        log.info("db.migrated version=%s", current)
-        return current
+                connection.execute(text("SELECT pg_advisory_xact_lock(4242)"))
+            config = alembic_config(connection)
+            _stamp_legacy(connection, config)
+            command.upgrade(config, "head")
+            revision = MigrationContext.configure(connection).get_current_revision()
+        log.info("db.migrated revision=%s", revision)
+        return revision or ""
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -91,9 +96,34 @@ class Database:
         self.engine.dispose()
 
 
+def _stamp_legacy(connection: Connection, config: Config) -> None:
+    """A database from before Alembic: record that it already has revision 0001's tables."""
+    tables = set(inspect(connection).get_table_names())
+    if "schemaversion" not in tables or "alembic_version" in tables:
+        return
+    version = connection.execute(text("SELECT version FROM schemaversion WHERE id = 1")).scalar()
+    if version != 1:
+        raise RuntimeError(f"unknown schemaversion {version!r}; expected 1 from before Alembic")
+    command.stamp(config, LEGACY_REVISION)
+    log.info("db.stamped_legacy revision=%s", LEGACY_REVISION)
+
+
+_WAL_ATTEMPTS = 600  # 30 s, as long as the busy timeout
+
+
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # WAL is a property of the file and stays once set. Setting it needs the file to itself, and
+    # SQLite answers "locked" at once, without the busy timeout, when another connection holds
+    # a write (a second process starting while the first migrates a new file): try again then.
+    for attempt in range(_WAL_ATTEMPTS):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError:
+            if attempt == _WAL_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

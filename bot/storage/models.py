@@ -169,8 +169,3 @@ class AuditEvent(SQLModel, table=True):
     action: str
     detail: str = ""
     at: datetime = Field(default_factory=utcnow)
-
-
-class SchemaVersion(SQLModel, table=True):
-    id: int = Field(default=1, primary_key=True)
-    version: int

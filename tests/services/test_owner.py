@@ -179,18 +179,18 @@ def test_a_silent_owner_is_reminded_at_most_the_configured_times(
     root = _item(bot, slack, graph)
     bot.command("ask-owner 1 Refund?", user=ALICE)
     dm = _asked(bot, slack)[0]
-    assert bot.runtime.owner.remind_due() == 0
+    assert bot.runtime.services.owner.remind_due() == 0
     clock.advance(minutes=61)
     job = bot.runtime.scheduler.get_job("remind_owner")  # the bot's own clock looks every 30 s
     assert job is not None and job.trigger.interval.total_seconds() == 30
-    assert bot.runtime.owner.remind_due() == 1
+    assert bot.runtime.services.owner.remind_due() == 1
     reminder = slack.wait_for(lambda: slack.thread(DM, dm["ts"]) and slack.thread(DM, dm["ts"])[0])
     assert "Reminder" in reminder["text"]
     slack.wait_for(lambda: any("Reminded the owner (1 of 2)" in m["text"] for m in _thread(slack, root)))
     clock.advance(minutes=61)
-    assert bot.runtime.owner.remind_due() == 1
+    assert bot.runtime.services.owner.remind_due() == 1
     clock.advance(minutes=240)
-    assert bot.runtime.owner.remind_due() == 0  # two is the limit
+    assert bot.runtime.services.owner.remind_due() == 0  # two is the limit
     slack.wait_for(lambda: len(slack.thread(DM, dm["ts"])) == 2)
 
 
@@ -203,7 +203,7 @@ def test_answered_questions_are_not_reminded(make_bot: Any, slack: FakeSlack, gr
     bot.thread_message(channel=DM, thread_ts=dm["ts"], text="Yes.", user=OWNER)
     slack.wait_for(lambda: any("Thanks!" in m["text"] for m in slack.thread(DM, dm["ts"])))
     clock.advance(hours=5)
-    assert bot.runtime.owner.remind_due() == 0
+    assert bot.runtime.services.owner.remind_due() == 0
 
 
 def test_no_owner_configured_says_how_to_set_it(make_bot: Any, slack: FakeSlack, graph: FakeGraph) -> None:

@@ -120,6 +120,7 @@ class Owner:
     def answer_from_dm(self, *, channel: str, thread_ts: str, user: str, text: str) -> bool:
         """A reply in a DM thread; relayed only when it is the owner answering one of our questions."""
         if not self.owner or user != self.owner:
+            log.info("owner.dm_not_from_owner")
             return False
         with self.db.session() as session:
             question = session.exec(

@@ -212,9 +212,7 @@ def test_permanent_failure_is_shown_with_retry(team: Bot, slack: FakeSlack, x_ap
     )
     _, refused = team.click(ActionId.RETRY, value=_button(draft, ActionId.RETRY), user=ALICE)
     assert "Only approvers" in _ephemeral(slack, refused)
-    x_api.reset()
-    with x_api._cond:
-        x_api._refused.clear()
+    x_api.accept_replies_to(tweet)
     team.click(ActionId.RETRY, value=_button(draft, ActionId.RETRY), user=BOB)
     x_api.wait_for(lambda: x_api.published())
     slack.wait_for(lambda: "Replied" in _state(slack, root))

@@ -8,9 +8,9 @@ from sqlmodel import select
 
 from bot.storage.models import Item
 from tests.fakes.graph_api import FakeGraph
-from tests.fakes.meta_webhooks import batch, fb_comment_change, ig_comment_change
+from tests.fakes.meta_webhooks import batch, fb_comment_change, ig_comment_change, sign
 from tests.fakes.slack_api import FakeSlack
-from tests.harness import APP_SECRET, IG_ID, INBOX, PAGE_ID, VERIFY_TOKEN, Bot, meta_signature
+from tests.harness import APP_SECRET, IG_ID, INBOX, PAGE_ID, VERIFY_TOKEN, Bot
 
 
 def _fb(comment_id: str = "555_1", message: str = "Do you ship to Canada?", **kw: object) -> dict:
@@ -177,8 +177,8 @@ def test_edited_and_removed_comments_update_the_item_message(bot: Bot, slack: Fa
 def test_unsigned_or_forged_webhooks_are_refused_and_leave_no_trace(bot: Bot, slack: FakeSlack) -> None:
     assert bot.meta(_fb(), sign=False).status_code == 401
     assert bot.meta(_fb(), signature="sha256=" + "0" * 64).status_code == 403
-    assert bot.meta(_fb(), signature=meta_signature(b"other body")).status_code == 403
-    assert bot.meta(_fb(), signature=meta_signature(b"x", secret="not-the-secret")).status_code == 403
+    assert bot.meta(_fb(), signature=sign(b"other body", APP_SECRET)).status_code == 403
+    assert bot.meta(_fb(), signature=sign(b"x", "not-the-secret")).status_code == 403
     bot.runtime.relay.drain()
     assert _items(bot) == []
     assert bot.item_messages() == []
@@ -194,7 +194,7 @@ def test_signed_but_malformed_bodies_get_400_never_500(bot: Bot) -> None:
         b'{"object": "page", "entry": [{"id": "111111", "changes": [{"field": "feed", '
         b'"value": {"item": "comment", "verb": "add"}}]}]}',
     ):
-        response = bot.meta(body, signature=meta_signature(body, APP_SECRET))
+        response = bot.meta(body, signature=sign(body, APP_SECRET))
         assert response.status_code == 400, body
     assert _items(bot) == []
     assert bot.http.get(bot.url + "/healthz").status_code == 200

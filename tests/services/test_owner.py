@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from bot.message_builder.ids import INPUT_ACTION, ActionId, BlockId, ViewId
@@ -157,7 +159,10 @@ def test_ask_by_command_and_answer_by_modal_each_to_its_own_question(
     assert any(f"<@{ALICE}>'s question" in n and "Yes, 30 days." in n for n in notes)
 
 
-def test_unrelated_dms_and_strangers_relay_nothing(make_bot: Any, slack: FakeSlack, graph: FakeGraph) -> None:
+def test_unrelated_dms_and_strangers_relay_nothing(
+    make_bot: Any, slack: FakeSlack, graph: FakeGraph, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.services.owner")
     bot = make_bot(owner_slack_user=OWNER)
     root = _item(bot, slack, graph)
     bot.command("ask-owner 1 Refund?", user=ALICE)
@@ -167,6 +172,11 @@ def test_unrelated_dms_and_strangers_relay_nothing(make_bot: Any, slack: FakeSla
     bot.thread_message(channel=DM, thread_ts=dm["ts"], text="I am not the owner", user=ALICE)
     bot.thread_message(channel=DM, thread_ts=dm["ts"], text="Yes.", user=OWNER)
     slack.wait_for(lambda: any("owner answered" in m["text"] for m in _thread(slack, root)))
+    # Listeners run after the ack, in any order: wait until both refused messages were handled.
+    slack.wait_for(
+        lambda: {"owner.unmatched_dm", "owner.dm_not_from_owner"} <= {r.getMessage() for r in caplog.records},
+        message="the unrelated DM and the stranger's message handled",
+    )
     relayed = " ".join(m["text"] for m in _thread(slack, root))
     assert "something else" not in relayed and "not the owner" not in relayed
 

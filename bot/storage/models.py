@@ -92,7 +92,8 @@ class Item(SQLModel, table=True):
     # The item whose Slack thread this one lands in (a reply to something we already show).
     root_item_id: int | None = Field(default=None, foreign_key="item.id")
     created_at: datetime = Field(default_factory=utcnow)
-    received_at: datetime = Field(default_factory=utcnow)
+    # Indexed for reports, which read the items received in a period.
+    received_at: datetime = Field(default_factory=utcnow, index=True)
     edited_at: datetime | None = None
     removed: bool = False
     state: ItemState = Field(

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tests.fakes.base import JSON, Call, FakeServer, Response
+from tests.fakes.slack_files import SlackFiles
 
 Handler = Callable[[dict[str, Any]], JSON]
 
@@ -108,6 +109,9 @@ class FakeSlack(FakeServer):
             "users.info": self._users_info,
             "conversations.open": self._conversations_open,
         }
+        self._paths: dict[str, Callable[[Call], Response]] = {}
+        self.files = SlackFiles(self)  # files_upload_v2: see tests/fakes/slack_files.py
+        self.files.register()
 
     # ----------------------------------------------------------------------------- test setup
 
@@ -163,6 +167,16 @@ class FakeSlack(FakeServer):
         """Make ``token`` answer ``token_revoked`` from now on."""
         with self._cond:
             self._revoked.add(token)
+
+    def register_method(self, method: str, handler: Handler) -> None:
+        """Serve an extra Web API method: ``handler(params) -> response dict`` (runs under the lock)."""
+        with self._cond:
+            self._methods[method] = handler
+
+    def register_path(self, prefix: str, handler: Callable[[Call], Response]) -> None:
+        """Serve requests under a path outside /api/ (upload URLs); ``handler`` runs under the lock."""
+        with self._cond:
+            self._paths[prefix] = handler
 
     def response_url(self, name: str) -> str:
         """A response_url on the fake for interaction payloads; posts to it land in :meth:`responses`."""
@@ -252,6 +266,9 @@ class FakeSlack(FakeServer):
             body = call.form if call.form else _decode(call.body.decode("utf-8", "replace"))
             self._responses.setdefault(name, []).append(body)
             return Response(200, "ok", content_type="text/html")
+        for prefix, path_handler in self._paths.items():
+            if call.path.startswith(prefix):
+                return path_handler(call)
         if not call.path.startswith("/api/"):
             return Response(404, "Not Found", content_type="text/plain")
         method = call.path.removeprefix("/api/")

@@ -1,0 +1,93 @@
+"""The rows a report is computed from, read in two queries whatever the number of items.
+
+One query reads the items received in the period with their account and their first published
+reply (a grouped subquery over those items' drafts); a second reads the owner
+questions on the same items. `item.received_at` is indexed for the period's range.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import case, func, select
+from sqlmodel import Session, col
+
+from bot.services.reports import OwnerQuestionRow, ReportRow
+from bot.storage.models import Account, Draft, DraftStatus, Item, OwnerQuestion
+
+# brand_of(account platform, account external id) -> brand key
+BrandOf = Callable[[str, str], str]
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def load_report_rows(
+    session: Session, *, since: datetime, until: datetime, brand_of: BrandOf
+) -> list[ReportRow]:
+    """One `ReportRow` per item received in [since, until), in order of arrival.
+
+    Items carry no brand in the database: their account does, through the brands
+    configuration, so `brand_of` names the brand of an account (e.g. from `Brands.account`).
+    """
+    in_period = (col(Item.received_at) >= since, col(Item.received_at) < until)
+    # The status test sits inside min(): with it in WHERE, SQLite (no statistics) walks the
+    # status index over every published draft instead of the drafts of the period's items.
+    published_at = case((col(Draft.status) == DraftStatus.PUBLISHED, col(Draft.published_at)))
+    first_reply = (
+        select(col(Draft.item_id).label("item_id"), func.min(published_at).label("first_at"))
+        .join(Item, col(Item.id) == col(Draft.item_id))
+        .where(*in_period)
+        .group_by(col(Draft.item_id))
+        .subquery()
+    )
+    items = session.execute(
+        select(
+            col(Item.id),
+            col(Item.platform),
+            col(Item.received_at),
+            col(Item.state),
+            col(Item.removed),
+            col(Account.platform),
+            col(Account.external_id),
+            first_reply.c.first_at,
+        )
+        .join(Account, col(Account.id) == col(Item.account_id))
+        .outerjoin(first_reply, first_reply.c.item_id == col(Item.id))
+        .where(*in_period)
+        .order_by(col(Item.received_at), col(Item.id))
+    ).all()
+    questions: dict[int, list[OwnerQuestionRow]] = defaultdict(list)
+    for item_id, asked_at, answered_at in session.execute(
+        select(col(OwnerQuestion.item_id), col(OwnerQuestion.asked_at), col(OwnerQuestion.answered_at))
+        .join(Item, col(Item.id) == col(OwnerQuestion.item_id))
+        .where(*in_period)
+        .order_by(col(OwnerQuestion.item_id), col(OwnerQuestion.asked_at))
+    ).all():
+        questions[item_id].append(
+            OwnerQuestionRow(asked_at=_utc(asked_at), answered_at=_utc(answered_at) if answered_at else None)
+        )
+    brands: dict[tuple[str, str], str] = {}
+    rows = []
+    for item_id, platform, received_at, state, removed, account_platform, account_id, first_at in items:
+        account = (account_platform, account_id)
+        brand = brands.get(account)
+        if brand is None:
+            brand = brands[account] = brand_of(*account)
+        rows.append(
+            ReportRow(
+                item_id=item_id,
+                brand=brand,
+                platform=platform,
+                received_at=_utc(received_at),
+                state=state,
+                first_response_at=_utc(first_at) if first_at else None,
+                removed=bool(removed),
+                owner_questions=tuple(questions.get(item_id, ())),
+            )
+        )
+    return rows

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -35,6 +36,10 @@ OTHER_COLOURS = ("#E69F00", "#F0E442", "#999999")
 MEDIAN_COLOUR = "#D55E00"
 TARGET_COLOUR = "#666666"
 MAX_TICKS = 16
+
+# A brand name with emoji draws a box for each (DejaVu has no emoji); that is expected, not a
+# warning worth a log line on every weekly report.
+warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
 
 
 def _minutes(seconds: float) -> float:

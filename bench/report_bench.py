@@ -2,7 +2,7 @@
 
 Seeds a fresh database (SQLite in a temporary file, or ``--database-url``) with ``--items``
 items spread over ``--days`` days, three brands, about 70% answered, some owner questions;
-then times, for a 7-day and a 30-day report, each step the command would run: loading the rows
+then times, in a process that did not seed it, for a 7-day and a 30-day report, each step the command would run: loading the rows
 (two queries), computing the report, building the blocks, rendering the chart. Prints the
 median and worst of ``--runs`` runs next to the 200 ms target; asserts nothing.
 """
@@ -10,6 +10,7 @@ median and worst of ``--runs`` runs next to the 200 ms target; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import random
 import statistics
 import tempfile
@@ -31,6 +32,8 @@ from bot.storage.reports import load_report_rows
 TARGET_MS = 200.0
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 PLATFORMS = ("facebook", "instagram", "x")
+# The command in a brand's channel, and the weekly job, report one brand: brand-0 of three.
+BRAND_0_ACCOUNTS = [(platform, f"0-{platform}") for platform in PLATFORMS]
 
 
 def seed(db: Database, *, items: int, days: int) -> None:
@@ -99,6 +102,12 @@ def seed(db: Database, *, items: int, days: int) -> None:
                 session.execute(insert(model), rows[start : start + 5000])
 
 
+def _seed_in_child(url: str, items: int, days: int) -> None:
+    db = Database(url=url)
+    seed(db, items=items, days=days)
+    db.dispose()
+
+
 def timed(step: Callable[[], Any], runs: int) -> tuple[Any, list[float]]:
     result, samples = None, []
     for _ in range(runs):
@@ -120,7 +129,12 @@ def main() -> None:
         db = Database(url=url)
         db.migrate()
         started = time.perf_counter()
-        seed(db, items=args.items, days=args.days)
+        # Seeded by another process, so the measuring one holds no more than a bot would.
+        child = multiprocessing.get_context("spawn").Process(
+            target=_seed_in_child, args=(url, args.items, args.days)
+        )
+        child.start()
+        child.join()
         print(
             f"seeded {args.items:,} items over {args.days} days in {time.perf_counter() - started:.1f} s ({url.split(':')[0]})"
         )
@@ -133,7 +147,9 @@ def main() -> None:
 
             def load(since: datetime = since) -> Any:
                 with db.session() as session:
-                    return load_report_rows(session, since=since, until=NOW, brand_of=brand_of)
+                    return load_report_rows(
+                        session, since=since, until=NOW, brand_of=brand_of, accounts=BRAND_0_ACCOUNTS
+                    )
 
             rows, load_ms = timed(load, args.runs)
             report, compute_ms = timed(
@@ -142,11 +158,12 @@ def main() -> None:
                 ),
                 args.runs,
             )
-            one = report.only("brand-0")
-            _, blocks_ms = timed(lambda one=one: report_message(one), args.runs)
-            _, chart_ms = timed(lambda one=one: render_chart(one.brands[0], title="brand-0"), args.runs)
+            _, blocks_ms = timed(lambda report=report: report_message(report), args.runs)
+            _, chart_ms = timed(
+                lambda report=report: render_chart(report.brands[0], title="brand-0"), args.runs
+            )
             total = [sum(parts) for parts in zip(load_ms, compute_ms, blocks_ms, chart_ms, strict=True)]
-            print(f"\n{days}-day report: {len(rows):,} items in the period (all brands), brand-0 shown")
+            print(f"\n{days}-day report of brand-0 (one of three brands): {len(rows):,} items in the period")
             for name, samples in (
                 ("load rows (2 queries)", load_ms),
                 ("compute", compute_ms),

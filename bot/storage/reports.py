@@ -8,10 +8,10 @@ questions on the same items. `item.received_at` is indexed for the period's rang
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlmodel import Session, col
 
 from bot.services.reports import OwnerQuestionRow, ReportRow
@@ -26,21 +26,44 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def _only(accounts: Collection[tuple[str, str]] | None) -> list[ColumnElement[bool]]:
+    if accounts is None:
+        return []
+    chosen = select(col(Account.id)).where(
+        or_(
+            false(),
+            *(and_(col(Account.platform) == p, col(Account.external_id) == e) for p, e in sorted(accounts)),
+        )
+    )
+    # `+ 0` keeps SQLite on the received_at range: left bare, it walks every item of the chosen
+    # accounts through the account index, whatever their age.
+    return [(col(Item.account_id) + 0).in_(chosen)]
+
+
 def load_report_rows(
-    session: Session, *, since: datetime, until: datetime, brand_of: BrandOf
+    session: Session,
+    *,
+    since: datetime,
+    until: datetime,
+    brand_of: BrandOf,
+    accounts: Collection[tuple[str, str]] | None = None,
 ) -> list[ReportRow]:
     """One `ReportRow` per item received in [since, until), in order of arrival.
 
     Items carry no brand in the database: their account does, through the brands
     configuration, so `brand_of` names the brand of an account (e.g. from `Brands.account`).
+    `accounts` ((platform, external id) pairs) keeps only those accounts' items: one brand's
+    report reads one brand's rows.
     """
-    in_period = (col(Item.received_at) >= since, col(Item.received_at) < until)
+    in_period = (col(Item.received_at) >= since, col(Item.received_at) < until, *_only(accounts))
+    of_account = col(Account.id) == col(Item.account_id)
     # The status test sits inside min(): with it in WHERE, SQLite (no statistics) walks the
     # status index over every published draft instead of the drafts of the period's items.
     published_at = case((col(Draft.status) == DraftStatus.PUBLISHED, col(Draft.published_at)))
     first_reply = (
         select(col(Draft.item_id).label("item_id"), func.min(published_at).label("first_at"))
         .join(Item, col(Item.id) == col(Draft.item_id))
+        .join(Account, of_account)
         .where(*in_period)
         .group_by(col(Draft.item_id))
         .subquery()
@@ -56,7 +79,7 @@ def load_report_rows(
             col(Account.external_id),
             first_reply.c.first_at,
         )
-        .join(Account, col(Account.id) == col(Item.account_id))
+        .join(Account, of_account)
         .outerjoin(first_reply, first_reply.c.item_id == col(Item.id))
         .where(*in_period)
         .order_by(col(Item.received_at), col(Item.id))
@@ -65,6 +88,7 @@ def load_report_rows(
     for item_id, asked_at, answered_at in session.execute(
         select(col(OwnerQuestion.item_id), col(OwnerQuestion.asked_at), col(OwnerQuestion.answered_at))
         .join(Item, col(Item.id) == col(OwnerQuestion.item_id))
+        .join(Account, of_account)
         .where(*in_period)
         .order_by(col(OwnerQuestion.item_id), col(OwnerQuestion.asked_at))
     ).all():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -235,6 +236,13 @@ def test_rows_come_from_items_published_drafts_and_owner_questions(db: Database)
         OwnerQuestionRow(asked_at=START + 3 * HOUR, answered_at=START + 4 * HOUR),
         OwnerQuestionRow(asked_at=START + 5 * HOUR, answered_at=None),
     )
+    with db.session() as session:
+        only_x = load_report_rows(
+            session, since=START, until=END, brand_of=lambda p, i: "b", accounts=[("x", "1500")]
+        )
+        nothing = load_report_rows(session, since=START, until=END, brand_of=lambda p, i: "b", accounts=[])
+    assert only_x == [replace(second, brand="b")]
+    assert nothing == []
     report = build_report(rows=rows, period_start=START, period_end=END, target=HOUR)
     assert report.brand("facebook:1111") is not None
     assert report.brand("facebook:1111").first_response.median == 20 * MIN  # type: ignore[union-attr]

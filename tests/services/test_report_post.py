@@ -51,7 +51,11 @@ def test_the_report_and_its_chart_reach_the_channel(slack: FakeSlack) -> None:
 
 
 def test_a_chart_that_cannot_be_uploaded_leaves_the_numbers_posted(slack: FakeSlack) -> None:
-    slack.fail_method("files.getUploadURLExternal", "file_uploads_disabled")
+    slack.fail_next(
+        path_contains="files.getUploadURLExternal",
+        status=200,
+        body={"ok": False, "error": "file_uploads_disabled"},
+    )
     report = _report()
     posted = post_report(_client(slack), channel=CHANNEL, report=report, png=b"\x89PNG")
     assert posted.file_id is None
@@ -60,7 +64,9 @@ def test_a_chart_that_cannot_be_uploaded_leaves_the_numbers_posted(slack: FakeSl
 
 
 def test_a_refused_post_raises_and_uploads_nothing(slack: FakeSlack) -> None:
-    slack.fail_method("chat.postMessage", "not_in_channel")
+    slack.fail_next(
+        path_contains="chat.postMessage", status=200, body={"ok": False, "error": "not_in_channel"}
+    )
     with pytest.raises(SlackApiError):
         post_report(_client(slack), channel=CHANNEL, report=_report(), png=b"\x89PNG")
     assert slack.files.uploaded() == []

@@ -174,7 +174,7 @@ def _rows(engine: Engine, table_name: str) -> list[dict[str, Any]]:
 
 
 def test_an_empty_database_is_upgraded_to_head_and_matches_the_models(db: Database) -> None:
-    assert db.migrate() == head_revision() == "0002"
+    assert db.migrate() == head_revision() == "0003"
 
     # A model change without a revision shows up here as a difference.
     assert _diffs(db.engine, SQLModel.metadata) == []
@@ -200,7 +200,7 @@ def test_revision_0001_is_the_schema_from_before_alembic(db: Database) -> None:
 def test_a_database_from_before_alembic_is_stamped_and_upgraded_keeping_every_row(db: Database) -> None:
     _make_legacy_database(db.engine)
 
-    assert db.migrate() == "0002"
+    assert db.migrate() == "0003"
 
     assert _revision(db.engine) == head_revision()
     for table in legacy_schema.metadata.sorted_tables:
@@ -228,7 +228,7 @@ def test_migrating_twice_changes_nothing(db: Database) -> None:
     with db.engine.begin() as connection:
         connection.execute(insert(legacy_schema.metadata.tables["account"]), LEGACY_ROWS["account"])
 
-    assert db.migrate() == "0002"
+    assert db.migrate() == "0003"
 
     assert _rows(db.engine, "account") == LEGACY_ROWS["account"]
     assert _diffs(db.engine, SQLModel.metadata) == []
@@ -260,7 +260,7 @@ def test_two_processes_migrating_at_once_both_succeed(database_url: str, legacy:
         thread.join()
 
     assert errors == []
-    assert results == ["0002", "0002"]
+    assert results == ["0003", "0003"]
     assert _diffs(databases[0].engine, SQLModel.metadata) == []
     if legacy:
         assert _rows(databases[0].engine, "item") == LEGACY_ROWS["item"]

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from bot.message_builder.report import report_message
 from bot.services.charts import render_chart
@@ -100,6 +100,10 @@ def seed(db: Database, *, items: int, days: int) -> None:
         for model, rows in ((Item, item_rows), (Draft, draft_rows), (OwnerQuestion, question_rows)):
             for start in range(0, len(rows), 5000):
                 session.execute(insert(model), rows[start : start + 5000])
+    if not db.is_sqlite:
+        # PostgreSQL's autovacuum gathers statistics on a live database; a bulk load has none yet.
+        with db.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
 
 
 def _seed_in_child(url: str, items: int, days: int) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -161,14 +160,6 @@ def test_hostile_brand_names_are_just_keys() -> None:
 
 
 # -- the rows from the database ---------------------------------------------------------------
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(url=database_url)
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 def test_rows_come_from_items_published_drafts_and_owner_questions(db: Database) -> None:

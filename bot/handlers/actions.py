@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot.message_builder import strings
 from bot.message_builder.draft import reject_modal, reply_modal
 from bot.message_builder.ids import ActionId
+from bot.message_builder.item import full_text_modal
 from bot.message_builder.owner import answer_modal, ask_owner_modal
 from bot.services.errors import UserError
 from bot.services.items import ensure_open, get_item
@@ -138,6 +139,15 @@ def use_as_reply(runtime: Runtime, body: dict[str, Any], client: WebClient) -> s
     return strings.USED_AS_REPLY.format(n=question.item_id)
 
 
+def full_text(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
+    """Anyone who sees a shortened item may read all of it: the same words are public on the platform."""
+    with runtime.db.session() as session:
+        item = get_item(session, _id(body))
+    platform = runtime.replies.platforms.get(item.platform)
+    label = platform.label if platform else item.platform.title()
+    client.views_open(trigger_id=body["trigger_id"], view=full_text_modal(item=item, platform_label=label))
+
+
 def open_in_channel(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
     return None  # a link button: Slack opens the URL; the click only needs its ack
 
@@ -155,5 +165,6 @@ def register(app: App, runtime: Runtime) -> None:
         (ActionId.ANSWER, answer),
         (ActionId.USE_AS_REPLY, use_as_reply),
         (ActionId.OPEN_IN_CHANNEL, open_in_channel),
+        (ActionId.FULL_TEXT, full_text),
     ):
         app.action(action_id.value)(_guarded(fn, runtime))

@@ -18,7 +18,8 @@ from sqlmodel import col, select
 
 from bot.clock import Clock
 from bot.message_builder import strings
-from bot.message_builder.format import age, duration, escape
+from bot.message_builder.format import age, duration
+from bot.message_builder.notes import asked_note
 from bot.message_builder.owner import answer_note, owner_dm
 from bot.services.errors import UserError
 from bot.services.items import ensure_open, get_item, refresh
@@ -64,7 +65,9 @@ class Owner:
             session.flush()
             if ItemState(item.state) in (ItemState.NEW, ItemState.CLAIMED, ItemState.FAILED):
                 item.state = ItemState.WAITING_OWNER
-            refresh(session, item, note=strings.NOTE_ASKED.format(user=user, question=escape(question)))
+            refresh(session, item)
+            note, blocks = asked_note(user=user, question=question)
+            enqueue(session, kind="note", item_id=item_id, text=note, blocks=blocks)
             enqueue(session, kind="owner_dm", item_id=item_id, ref_id=asked.id)
             audit(session, item_id=item_id, actor=user, action="asked_owner", detail=question)
         self.wake()

@@ -21,7 +21,7 @@ from sqlmodel import col, select
 
 from bot.clock import Clock
 from bot.message_builder import strings
-from bot.message_builder.format import duration, link
+from bot.message_builder.format import duration, escape, link
 from bot.platforms.base import Platform, PlatformError, Published, ReplyTarget, TransientError
 from bot.services.errors import UserError
 from bot.storage.db import Database
@@ -271,7 +271,7 @@ class Publisher:
                 assert stored is not None
                 stored.state = ItemState.FAILED
                 session.add(stored)
-                note = strings.NOTE_FAILED.format(reason=reason)
+                note = strings.NOTE_FAILED.format(reason=escape(reason))
                 enqueue(session, kind="update_item", item_id=item.id or 0)
             else:
                 delay = (
@@ -290,7 +290,7 @@ class Publisher:
                     )
                 )
                 note = strings.NOTE_RETRYING.format(
-                    platform=label, reason=reason, attempt=draft.attempts + 1, limit=self.max_attempts
+                    platform=label, reason=escape(reason), attempt=draft.attempts + 1, limit=self.max_attempts
                 )
             enqueue(session, kind="note", item_id=item.id or 0, text=note)
             enqueue(session, kind="update_draft", item_id=item.id or 0, ref_id=draft.id)

@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.message_builder import strings
 from bot.message_builder.draft import draft_blocks, draft_fallback
 from bot.message_builder.format import duration, slack_date
+from bot.message_builder.notes import rejected_note
 from bot.platforms.base import Platform
 from bot.services.errors import UserError
 from bot.services.items import ensure_open, get_item, refresh
@@ -179,10 +180,9 @@ class Replies:
             session.add(draft)
             item = get_item(session, draft.item_id)
             item.state = ItemState.CLAIMED if item.claimed_by else ItemState.NEW
-            because = f"\n>{draft.reason}" if draft.reason else ""
-            refresh(
-                session, item, note=strings.NOTE_REJECTED.format(by=user, author=draft.author, reason=because)
-            )
+            refresh(session, item)
+            note, blocks = rejected_note(by=user, author=draft.author, reason=draft.reason)
+            enqueue(session, kind="note", item_id=draft.item_id, text=note, blocks=blocks)
             enqueue(session, kind="update_draft", item_id=draft.item_id, ref_id=draft.id)
             audit(session, item_id=draft.item_id, actor=user, action="rejected", detail=draft.reason or "")
         self.wake()

@@ -186,7 +186,7 @@ def view_problems(view: dict[str, Any]) -> list[str]:
     check.length("view.callback_id", view.get("callback_id"), 255)
     check.length("view.external_id", view.get("external_id"), 255)
     check.blocks(view.get("blocks", []), limit=VIEW_BLOCKS)
-    if kind == "modal" and view.get("submit") is None:
-        if any(isinstance(b, dict) and b.get("type") == "input" for b in view.get("blocks") or []):
-            check.fail("view.submit", "a modal with input blocks needs a submit button")
+    inputs = any(isinstance(b, dict) and b.get("type") == "input" for b in view.get("blocks") or [])
+    if kind == "modal" and view.get("submit") is None and inputs:
+        check.fail("view.submit", "a modal with input blocks needs a submit button")
     return check.errors

@@ -11,13 +11,14 @@ from slack_sdk import WebClient
 
 from bot.message_builder import strings
 from bot.message_builder.draft import reject_modal, reply_modal
+from bot.message_builder.full_text import DRAFT, QUESTION, parse_ref, text_modal
 from bot.message_builder.ids import ActionId
 from bot.message_builder.item import full_text_modal
 from bot.message_builder.owner import answer_modal, ask_owner_modal
 from bot.services.errors import UserError
 from bot.services.items import ensure_open, get_item
 from bot.services.replies import limit_note
-from bot.storage.models import Draft, Item
+from bot.storage.models import Draft, Item, OwnerQuestion
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -140,12 +141,31 @@ def use_as_reply(runtime: Runtime, body: dict[str, Any], client: WebClient) -> s
 
 
 def full_text(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
-    """Anyone who sees a shortened item may read all of it: the same words are public on the platform."""
+    """Whoever sees a shortened text may read all of it: it is in the channel or DM they see,
+    or public on the platform already."""
+    ref = parse_ref(_value(body))
+    if ref is None:
+        raise UserError("That button is out of date; use the item's latest message.")
+    kind, number = ref
     with runtime.db.session() as session:
-        item = get_item(session, _id(body))
-    platform = runtime.replies.platforms.get(item.platform)
-    label = platform.label if platform else item.platform.title()
-    client.views_open(trigger_id=body["trigger_id"], view=full_text_modal(item=item, platform_label=label))
+        if kind == "item":
+            item = get_item(session, number)
+            platform = runtime.replies.platforms.get(item.platform)
+            label = platform.label if platform else item.platform.title()
+            view = full_text_modal(item=item, platform_label=label)
+        elif kind == DRAFT:
+            draft = session.get(Draft, number)
+            if draft is None:
+                raise UserError("That draft no longer exists.")
+            view = text_modal(title=f"Draft for #{draft.item_id}", head=[], text=draft.text)
+        else:
+            question = session.get(OwnerQuestion, number)
+            if question is None:
+                raise UserError(strings.QUESTION_GONE)
+            words = question.question if kind == QUESTION else question.answer or ""
+            title = f"{'Question' if kind == QUESTION else 'Answer'} on #{question.item_id}"
+            view = text_modal(title=title, head=[], text=words)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def open_in_channel(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:

@@ -30,6 +30,7 @@ from bot.message_builder.format import (
     slack_date,
     slack_len,
 )
+from bot.message_builder.full_text import DRAFT, full_text_button
 from bot.message_builder.ids import INPUT_ACTION, ActionId, BlockId, ViewId
 from bot.message_builder.item import author_context
 from bot.storage.models import Draft, DraftStatus, Item
@@ -81,35 +82,22 @@ def draft_blocks(
         SectionBlock(text=MarkdownTextObject(text=header)),
         SectionBlock(text=plain(body)),
     ]
-    if cut:
-        blocks.append(
-            ContextBlock(
-                elements=[MarkdownTextObject(text=":scissors: Shortened here; *Edit* shows the whole draft.")]
-            )
-        )
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=draft_status_line(draft))]))
     value = str(draft.id)
     status = DraftStatus(draft.status)
+    buttons: list[Any] = []
     if status is DraftStatus.PENDING:
-        blocks.append(
-            ActionsBlock(
-                block_id=f"draft:{draft.id}",
-                elements=[
-                    ButtonElement(text="Approve", action_id=ActionId.APPROVE, value=value, style="primary"),
-                    ButtonElement(text="Edit", action_id=ActionId.EDIT, value=value),
-                    ButtonElement(text="Reject", action_id=ActionId.REJECT, value=value, style="danger"),
-                ],
-            )
-        )
+        buttons = [
+            ButtonElement(text="Approve", action_id=ActionId.APPROVE, value=value, style="primary"),
+            ButtonElement(text="Edit", action_id=ActionId.EDIT, value=value),
+            ButtonElement(text="Reject", action_id=ActionId.REJECT, value=value, style="danger"),
+        ]
     elif status is DraftStatus.FAILED:
-        blocks.append(
-            ActionsBlock(
-                block_id=f"draft:{draft.id}",
-                elements=[
-                    ButtonElement(text="Retry", action_id=ActionId.RETRY, value=value, style="primary")
-                ],
-            )
-        )
+        buttons = [ButtonElement(text="Retry", action_id=ActionId.RETRY, value=value, style="primary")]
+    if cut:
+        buttons.append(full_text_button(f"{DRAFT}:{draft.id}"))
+    if buttons:
+        blocks.append(ActionsBlock(block_id=f"draft:{draft.id}", elements=buttons))
     return [block.to_dict() for block in blocks]
 
 
@@ -144,7 +132,8 @@ def reply_modal(
     text_input = PlainTextInputElement(
         action_id=INPUT_ACTION,
         multiline=True,
-        max_length=min(INPUT_LIMIT, max(limit, 1)),
+        # Not the platform's limit: X counts every link as 23, so a valid reply can be longer.
+        max_length=INPUT_LIMIT,
         placeholder=PlainTextObject(text=f"Your reply on {label}"),
         initial_value=prefill or None,
     )

@@ -16,7 +16,6 @@ from slack_sdk.models.blocks import (
     SectionBlock,
     StaticSelectElement,
 )
-from slack_sdk.models.views import View
 
 from bot.message_builder.format import (
     SECTION_LIMIT,
@@ -28,13 +27,13 @@ from bot.message_builder.format import (
     shorten,
     slack_date,
 )
+from bot.message_builder.full_text import full_text_button, text_modal
 from bot.message_builder.ids import ActionId
 from bot.storage.models import CLOSED_STATES, Draft, Item, ItemState
 
 PLATFORM_EMOJI = {"x": ":bird:", "facebook": ":large_blue_circle:", "instagram": ":camera:"}
 KIND = {"x": "mention", "facebook": "comment", "instagram": "comment"}
 AUTHOR_LIMIT = 300  # a name longer than this is shortened in messages; Full text shows it whole
-VIEW_BLOCKS = 100  # Slack's limit for a modal
 
 
 @dataclass(frozen=True)
@@ -114,10 +113,6 @@ def text_section(text: str, *, limit: int = SECTION_LIMIT) -> tuple[SectionBlock
     return SectionBlock(text=plain(text, limit=limit)), cut
 
 
-def full_text_button(item_id: int) -> ButtonElement:
-    return ButtonElement(text="Full text", action_id=ActionId.FULL_TEXT, value=str(item_id))
-
-
 def item_blocks(view: ItemView) -> list[dict[str, Any]]:
     item = view.item
     item_id = item.id or 0
@@ -176,10 +171,8 @@ def item_actions(*, item_id: int, owner_hint: bool) -> list[Any]:
 
 
 def full_text_modal(*, item: Item, platform_label: str) -> dict[str, Any]:
-    """The whole of an item's text, over as many blocks as it needs, within a modal's 100."""
-    pieces = chunks(item.text) or [""]
+    """The whole of an item's text (and author, when that was shortened too)."""
     author = author_text(item)
-    author_pieces = chunks(author) if shorten(author, AUTHOR_LIMIT)[1] else []
     head: list[Block] = [
         SectionBlock(
             text=MarkdownTextObject(
@@ -188,27 +181,8 @@ def full_text_modal(*, item: Item, platform_label: str) -> dict[str, Any]:
             )
         )
     ]
-    if author_pieces:
-        head += [SectionBlock(text=plain(p)) for p in author_pieces[:3]]
+    if shorten(author, AUTHOR_LIMIT)[1]:
+        head += [SectionBlock(text=plain(piece)) for piece in chunks(author)[:3]]
     else:
         head.append(author_context(item))
-    room = VIEW_BLOCKS - len(head) - 1
-    blocks = head + [SectionBlock(text=plain(p)) for p in pieces[:room]]
-    if len(pieces) > room:
-        rest = sum(len(p) for p in pieces[room:])
-        blocks.append(
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(
-                        text=f":scissors: {rest:,} more characters do not fit here; "
-                        f"{link(item.url, 'read them on the original')}."
-                    )
-                ]
-            )
-        )
-    return View(
-        type="modal",
-        title=PlainTextObject(text=f"#{item.id} in full"),
-        close=PlainTextObject(text="Close"),
-        blocks=blocks,
-    ).to_dict()
+    return text_modal(title=f"#{item.id} in full", head=head, text=item.text, original_url=item.url)

@@ -20,9 +20,10 @@ from slack_sdk.models.views import View
 
 from bot.message_builder import strings
 from bot.message_builder.draft import input_prefill
-from bot.message_builder.format import escape, fallback, link, plain, shorten
+from bot.message_builder.format import SECTION_LIMIT, escape, fallback, link, plain, shorten
+from bot.message_builder.full_text import ANSWER, QUESTION, full_text_button
 from bot.message_builder.ids import INPUT_ACTION, ActionId, BlockId, ViewId
-from bot.message_builder.item import AUTHOR_LIMIT, author_context, author_text, full_text_button
+from bot.message_builder.item import AUTHOR_LIMIT, author_context, author_text
 from bot.storage.models import Item, OwnerQuestion
 
 QUOTE_LIMIT = 1500  # the customer's words in the owner's DM and modals; Full text shows the rest
@@ -52,6 +53,12 @@ def owner_dm(
     words, cut = shorten(item.text, QUOTE_LIMIT)
     if cut or shorten(author_text(item), AUTHOR_LIMIT)[1]:
         buttons.append(full_text_button(item.id or 0))
+    if shorten(question.question, SECTION_LIMIT)[1]:
+        buttons.append(
+            ButtonElement(
+                text="Full question", action_id=ActionId.FULL_TEXT, value=f"{QUESTION}:{question.id}"
+            )
+        )
     blocks: list[Block] = [
         SectionBlock(
             text=MarkdownTextObject(
@@ -87,7 +94,8 @@ def answer_note(question: OwnerQuestion, *, answer: str) -> tuple[str, list[dict
         ActionsBlock(
             block_id=f"answer:{question.id}",
             elements=[
-                ButtonElement(text="Use as reply", action_id=ActionId.USE_AS_REPLY, value=str(question.id))
+                ButtonElement(text="Use as reply", action_id=ActionId.USE_AS_REPLY, value=str(question.id)),
+                *([full_text_button(f"{ANSWER}:{question.id}")] if shorten(answer, SECTION_LIMIT)[1] else []),
             ],
         ),
     ]

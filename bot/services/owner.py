@@ -66,7 +66,7 @@ class Owner:
             if ItemState(item.state) in (ItemState.NEW, ItemState.CLAIMED, ItemState.FAILED):
                 item.state = ItemState.WAITING_OWNER
             refresh(session, item)
-            note, blocks = asked_note(user=user, question=question)
+            note, blocks = asked_note(user=user, question=question, question_id=asked.id)
             enqueue(session, kind="note", item_id=item_id, text=note, blocks=blocks)
             enqueue(session, kind="owner_dm", item_id=item_id, ref_id=asked.id)
             audit(session, item_id=item_id, actor=user, action="asked_owner", detail=question)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.fakes.graph_api import FakeGraph
 from tests.fakes.meta_webhooks import fb_comment_change, ig_comment_change
 from tests.fakes.slack_api import FakeSlack
-from tests.harness import IG_ID, INBOX, PAGE_ID, Bot
+from tests.harness import ALICE, BOB, IG_ID, INBOX, PAGE_ID, Bot
 from tests.message_builder.render import check_message, check_view, shown, texts
 
 HOSTILE = "<!channel> <https://evil|bank.com>"
@@ -69,3 +71,35 @@ def test_a_long_instagram_comment_is_posted_with_full_text_that_opens_it_all(
     opened = slack.wait_for(lambda: slack.views_opened() and slack.views_opened()[0])
     check_view(opened["view"])
     assert hearts in "".join(texts(opened["view"]["blocks"], "plain_text"))
+
+
+def test_a_long_draft_opens_whole_and_a_hostile_reason_never_pings(
+    make_bot: Any, slack: FakeSlack, graph: FakeGraph
+) -> None:
+    bot = make_bot(approver_slack_users=BOB)
+    root = bot.facebook_item(graph, text="Do you ship to Canada?")
+    # Slack sends what a person typed with &, < and > escaped; the draft is 5,000 ampersands.
+    bot.command("draft 1 " + "&amp;" * 5000, user=ALICE)
+    draft = slack.wait_for(
+        lambda: next((m for m in slack.thread(INBOX, root["ts"]) if "Draft reply" in m["text"]), None)
+    )
+    check_message(draft["text"], draft["blocks"])
+    full = next(
+        e
+        for b in draft["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "item_full_text"
+    )
+    assert full["value"].startswith("draft:")
+    bot.click("item_full_text", value=full["value"], message_ts=draft["ts"])
+    opened = slack.wait_for(lambda: slack.views_opened() and slack.views_opened()[-1])
+    check_view(opened["view"])
+    assert "".join(texts(opened["view"]["blocks"], "plain_text")) == "&" * 5000
+
+    bot.command("reject 1 &lt;!channel&gt; *now*", user=BOB)
+    note = slack.wait_for(
+        lambda: next((m for m in slack.thread(INBOX, root["ts"]) if "rejected" in m["text"]), None)
+    )
+    check_message(note["text"], note["blocks"])
+    assert "<!channel> *now*" in shown(note["blocks"])

@@ -10,6 +10,7 @@ import pytest
 
 from bot.message_builder.draft import draft_blocks, draft_fallback, reject_modal, reply_modal
 from bot.message_builder.format import clean, escape, safe_url, shorten
+from bot.message_builder.full_text import parse_ref, text_modal
 from bot.message_builder.ids import ActionId
 from bot.message_builder.inbox import inbox_blocks, queue_blocks
 from bot.message_builder.item import ItemView, fallback_text, full_text_modal, item_blocks
@@ -289,3 +290,50 @@ def test_reject_modal() -> None:
 )
 def test_safe_url(url: str, expected: str | None) -> None:
     assert safe_url(url) == expected
+
+
+# -- Full text for drafts, questions and answers --------------------------------------------------
+
+
+def test_long_draft_question_and_answer_each_get_their_own_full_text_button() -> None:
+    long = "&" * 8000
+    draft = Draft(id=3, item_id=12, text=long, author="U0ALICE")
+    blocks = draft_blocks(draft, item=make_item(), platform_label="Facebook", length=8000, limit=8000)
+    assert buttons(blocks)[ActionId.FULL_TEXT]["value"] == "draft:3"
+    question = OwnerQuestion(id=5, item_id=12, question=long, asked_by="U0ALICE")
+    _, dm = owner_dm(question, item=make_item(), platform_label="Instagram", waiting="1h", permalink=None)
+    assert buttons(dm)[ActionId.FULL_TEXT]["value"] == "question:5"
+    _, note = answer_note(question, answer=long)
+    assert buttons(note)[ActionId.FULL_TEXT]["value"] == "answer:5"
+    _, asked = asked_note(user="U0ALICE", question=long, question_id=5)
+    assert buttons(asked)[ActionId.FULL_TEXT]["value"] == "question:5"
+    short = Draft(id=4, item_id=12, text="Thanks!", author="U0ALICE")
+    assert ActionId.FULL_TEXT not in buttons(
+        draft_blocks(short, item=make_item(), platform_label="Facebook", length=7, limit=8000)
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("12", ("item", 12)),
+        ("draft:3", ("draft", 3)),
+        ("question:5", ("question", 5)),
+        ("answer:5", ("answer", 5)),
+        ("item:12", None),
+        ("draft:", None),
+        ("drop:1", None),
+        ("", None),
+        ("-1", None),
+    ],
+)
+def test_full_text_reference(value: str, expected: tuple[str, int] | None) -> None:
+    assert parse_ref(value) == expected
+
+
+@pytest.mark.parametrize("case", sorted(TEXTS))
+def test_text_modal_holds_any_text_whole(case: str) -> None:
+    view = text_modal(title="Draft for #123456789", head=[], text=TEXTS[case])
+    check_view(view)
+    if clean(TEXTS[case]).strip():
+        assert clean(TEXTS[case]) in "".join(texts(view["blocks"], "plain_text"))

@@ -282,17 +282,16 @@ def print_breakdown(watch: Stopwatch, phase: Phase) -> None:
     rows = {
         "drain(), all of it": "relay.drain_busy",
         "  post_item runner": "relay.post_item",
-        "    Graph permalink GET": "graph.permalink.facebook",
         "    Slack chat.postMessage": "slack.chat_postMessage",
-        "    item_view (draft, open questions)": "relay.item_view",
     }
     per = {
         name: (sum(watch.samples(k)) / completed, sum(watch.samples(k + ":cpu")) / completed)
         for name, k in rows.items()
     }
-    calls = ("    Graph permalink GET", "    Slack chat.postMessage", "    item_view (draft, open questions)")
+    calls = ("    Slack chat.postMessage",)
     runner = per["  post_item runner"]
-    per["    rest: 4 gets, URL update, ItemMessage"] = (
+    # The Graph permalink look-up runs on the `permalinks` worker, off this path.
+    per["    rest: gets, item view, ItemMessage"] = (
         runner[0] - sum(per[c][0] for c in calls),
         runner[1] - sum(per[c][1] for c in calls),
     )

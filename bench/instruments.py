@@ -1,7 +1,7 @@
 """Timing probes: a Slack fake that notes when each item's message arrives, and call stopwatches.
 
 The stopwatches wrap a few public seams of a running bot (the WSGI app, the ingestor, the Slack and
-Graph clients, the relay's drain and its ``post_item`` runner) to show where the time goes. They add
+Graph clients, the Slack relay's drain and its ``post_item`` runner) to show where the time goes. They add
 a few clock reads per wrapped call and change no behaviour. Each probe records the wall time and,
 under ``<name>:cpu``, the calling thread's CPU time: wall minus CPU is time spent waiting (for a lock,
 the GIL, a socket).
@@ -18,8 +18,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ParamSpec, TypeVar
 
+from bot.relay.kinds import TaskKind
 from bot.runtime import Runtime
-from bot.services.relay import TaskRunner
 from tests.fakes.base import Call, FakeServer, Response
 from tests.fakes.slack_api import FakeSlack
 
@@ -162,7 +162,6 @@ def instrument(runtime: Runtime, web: Any, watch: Stopwatch) -> None:
     _time(watch, runtime.client, "chat_postMessage", "slack.chat_postMessage")
     for name, platform in runtime.platforms.items():
         _time(watch, platform, "permalink", f"graph.permalink.{name}")
-    _time(watch, runtime.relay, "item_view", "relay.item_view")
 
     relay = runtime.relay
     drain = relay.drain
@@ -178,8 +177,4 @@ def instrument(runtime: Runtime, web: Any, watch: Stopwatch) -> None:
 
     relay.drain = timed_drain  # type: ignore[method-assign]
 
-    # The relay has no public getter for its runners; time the registered one if it can be found.
-    runners = getattr(relay, "_runners", None)
-    post_item: TaskRunner | None = runners.get("post_item") if isinstance(runners, dict) else None
-    if post_item is not None:
-        relay.register("post_item", watch.wrap("relay.post_item", post_item))
+    relay.register(TaskKind.POST_ITEM, watch.wrap("relay.post_item", relay.runner(TaskKind.POST_ITEM)))

@@ -8,47 +8,29 @@ import time
 from urllib.parse import urlencode
 
 from sqlmodel import col, select
-from waitress.server import create_server
 
 from bench.clients import Delivery
 from bench.instruments import Stopwatch, TimedSlack, instrument
 from bot.config import Settings
-from bot.runtime import Runtime, build_runtime
 from bot.storage.models import Item
-from bot.web import create_web_app
 from tests.fakes import meta_webhooks
 from tests.fakes.graph_api import FakeGraph
-from tests.harness import APP_SECRET, PAGE_ID, VERIFY_TOKEN
+from tests.harness import APP_SECRET, PAGE_ID, VERIFY_TOKEN, Served
 
 
-class BenchBot:
-    """The bot as ``bot.main`` serves it (waitress, ``threads`` workers), on 127.0.0.1, instrumented."""
+class BenchBot(Served):
+    """The served bot with ``threads`` waitress workers, instrumented."""
 
     def __init__(self, settings: Settings, *, threads: int, watch: Stopwatch) -> None:
-        self.runtime: Runtime = build_runtime(settings)
-        web = create_web_app(self.runtime)
-        instrument(self.runtime, web, watch)
-        self.server = create_server(web, host="127.0.0.1", port=0, threads=threads)
-        self.url = f"http://127.0.0.1:{self.server.effective_port}"  # type: ignore[union-attr]
-        self._thread = threading.Thread(target=self._serve, name="waitress", daemon=True)
-
-    def _serve(self) -> None:
-        with contextlib.suppress(OSError, ValueError):  # the listening socket closed under us on shutdown
-            self.server.run()
+        super().__init__(settings, threads=threads, wrap=lambda runtime, web: instrument(runtime, web, watch))
 
     def start(self) -> None:
-        self.runtime.start()
-        self._thread.start()
+        super().start()
         # Runtime.start() may warm caches in the background (dateparser's tables): let that finish
         # so it does not compete with the measurements.
         for thread in threading.enumerate():
             if thread.name == "warm-up":
                 thread.join(timeout=10)
-
-    def stop(self) -> None:
-        self.server.close()
-        self._thread.join(timeout=5)
-        self.runtime.stop()
 
     def item_ids(self, external_ids: list[str]) -> dict[str, int]:
         """Comment id -> item id (the ``#N`` in Slack) for the stored ones."""

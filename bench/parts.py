@@ -231,7 +231,7 @@ def replies(tmp: Path, *, count: int, clients: int, threads: int, publish_count:
             # approval -> publication, Graph answering at once
             graph.delay(0, path_contains="/comments")
             for n in pub_items:
-                bot.runtime.replies.draft(item_id=n, text="Yes, we ship to Canada!", author=ALICE)
+                bot.runtime.services.replies.draft(item_id=n, text="Yes, we ship to Canada!", author=ALICE)
             wait_until(lambda: relay_backlog(bot) == 0, timeout=60)
             pending = drafts_by_item(bot, pub_items, DraftStatus.PENDING)
             comment_of = {d: items[n] for n, d in pending.items()}
@@ -280,11 +280,11 @@ def schedule(tmp: Path, *, count: int, lead: float, threads: int) -> list[str]:
             items = ingest_items(bot, graph, post=4001, count=count)
             later = datetime.now(UTC) + timedelta(hours=1)  # not due while we set up
             for n in items:
-                draft = bot.runtime.replies.draft(
+                draft = bot.runtime.services.replies.draft(
                     item_id=n, text="Sale starts Friday!", author=ALICE, send_at=later
                 )
                 assert draft.id is not None
-                bot.runtime.replies.approve(user=BOB, draft_id=draft.id)
+                bot.runtime.services.replies.approve(user=BOB, draft_id=draft.id)
             setup = time.perf_counter() - began
             backlog = relay_backlog(bot)
             print(

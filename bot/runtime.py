@@ -1,12 +1,15 @@
-"""Wiring: builds every part from the settings once, starts and stops the background work."""
+"""The composition root: builds every part from the settings once, starts and stops the background work.
+
+Nothing else in `bot/` constructs a service, a client or the Bolt app. Listeners get the
+narrow `Services` they use; jobs are the bound methods of the services they run.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -14,23 +17,26 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
-from bot import jobs
+from bot import handlers
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.handlers.services import Services
 from bot.platforms.base import Platform, PollingPlatform
 from bot.platforms.facebook import FacebookPlatform
 from bot.platforms.graph import GraphClient
 from bot.platforms.instagram import InstagramPlatform
 from bot.platforms.x import XPlatform
+from bot.relay.runners.drafts import DraftRunners
+from bot.relay.runners.items import ItemRunners, PermalinkRunners
+from bot.relay.runners.owner import OwnerRunners
+from bot.relay.runners.threads import Threads
+from bot.relay.worker import Relay
 from bot.services.ingest import Ingestor
 from bot.services.items import Items
 from bot.services.owner import Owner
-from bot.services.owner import register_runners as register_owner_runners
 from bot.services.polling import Poller
 from bot.services.publisher import Publisher
-from bot.services.relay import Relay
 from bot.services.replies import Replies
-from bot.services.replies import register_runners as register_reply_runners
 from bot.services.schedule import Schedules, warm_up
 from bot.services.timezones import TimeZones
 from bot.storage.db import Database
@@ -45,62 +51,44 @@ class Runtime:
     client: WebClient
     platforms: dict[str, Platform]
     clock: Clock
-    relay: Relay
+    relay: Relay  # Slack posts and updates, in order
+    permalinks: Relay  # platform look-ups, on their own thread so they never hold up Slack
     ingestor: Ingestor
     pollers: dict[str, Poller]
-    items: Items
-    replies: Replies
-    publisher: Publisher
-    schedules: Schedules
-    zones: TimeZones
-    owner: Owner
+    services: Services
     scheduler: BackgroundScheduler
     bolt: App
-    key: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def start(self) -> None:
-        jobs.bind(self)
         threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
         self.relay.start()
-        for name in self.pollers:
-            self._every(
-                jobs.poll, seconds=self.settings.twitter_poll_seconds, job_id=f"poll:{name}", extra=[name]
-            )
+        self.permalinks.start()
+        for name, poller in self.pollers.items():
+            self._every(poller.poll, seconds=self.settings.twitter_poll_seconds, job_id=f"poll:{name}")
         # The database says what is due; these clocks only look often enough to be on time.
-        self._every(jobs.publish_due, seconds=1, job_id="publish_due", at_start=False)
-        self._every(jobs.remind_owner, seconds=30, job_id="remind_owner")
-        self._every(jobs.recover_interrupted, seconds=60, job_id="recover_interrupted")
+        publisher, owner = self.services.publisher, self.services.owner
+        self._every(publisher.publish_due, seconds=1, job_id="publish_due", at_start=False)
+        self._every(owner.remind_due, seconds=30, job_id="remind_owner")
+        self._every(publisher.recover_interrupted, seconds=60, job_id="recover_interrupted")
         self.scheduler.start()
         self.relay.wake()  # post whatever was stored but not shown before a restart
+        self.permalinks.wake()
 
     def _every(
-        self,
-        func: Callable[..., None],
-        *,
-        seconds: float,
-        job_id: str,
-        extra: list[str] | None = None,
-        at_start: bool = True,
+        self, func: Callable[[], object], *, seconds: float, job_id: str, at_start: bool = True
     ) -> None:
         # APScheduler reads an explicit next_run_time=None as "paused": only pass it to run at start.
         first_run = {"next_run_time": datetime.now(UTC)} if at_start else {}
         self.scheduler.add_job(
-            func,
-            "interval",
-            seconds=seconds,
-            args=[self.key, *(extra or [])],
-            id=job_id,
-            max_instances=1,
-            coalesce=True,
-            **first_run,
+            func, "interval", seconds=seconds, id=job_id, max_instances=1, coalesce=True, **first_run
         )
 
     def stop(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
-        self.publisher.shutdown()
+        self.services.publisher.shutdown()
         self.relay.stop()
-        jobs.unbind(self)
+        self.permalinks.stop()
         self.db.dispose()
 
 
@@ -149,14 +137,34 @@ def build_platforms(settings: Settings) -> dict[str, Platform]:
 
 
 def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
-    from bot.app import build_app  # the handlers import services; keep the import graph one-way
-
     clock = clock or SystemClock()
     db = Database(url=settings.database_url)
     db.migrate()
     client = slack_client(settings)
     platforms = build_platforms(settings)
-    relay = Relay(db=db, client=client, platforms=platforms, clock=clock)
+    threads = Threads(db=db, client=client)
+    relay = Relay(
+        db=db,
+        clock=clock,
+        runners={
+            **ItemRunners(threads=threads, platforms=platforms).runners(),
+            **DraftRunners(threads=threads, platforms=platforms).runners(),
+            **OwnerRunners(
+                threads=threads, platforms=platforms, clock=clock, owner=settings.owner_slack_user
+            ).runners(),
+        },
+    )
+    permalinks = Relay(
+        db=db,
+        clock=clock,
+        runners=PermalinkRunners(threads=threads, platforms=platforms, wake_slack=relay.wake).runners(),
+        name="permalinks",
+    )
+
+    def wake() -> None:
+        relay.wake()
+        permalinks.wake()
+
     ingestor = Ingestor(
         db=db,
         default_channel=settings.slack_inbox_channel,
@@ -170,56 +178,55 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
             if channel
         },
         owner_keywords=settings.owner_keywords,
-        on_stored=relay.wake,
+        on_stored=wake,
     )
-    items = Items(db=db, clock=clock, wake=relay.wake)
     publisher = Publisher(db=db, platforms=platforms, clock=clock, wake=relay.wake)
-    replies = Replies(
-        db=db,
-        platforms=platforms,
-        clock=clock,
-        approvers=settings.approver_slack_users,
-        wake=relay.wake,
-        on_approved=publisher.kick,
-    )
-    register_reply_runners(relay)
     zones = TimeZones(db=db, client=client, clock=clock)
-    schedules = Schedules(db=db, clock=clock, zones=zones, wake=relay.wake)
-    owner = Owner(
-        db=db,
+    services = Services(
         clock=clock,
-        owner=settings.owner_slack_user,
-        reminder_every=timedelta(minutes=settings.owner_reminder_minutes),
-        max_reminders=settings.owner_reminders,
-        wake=relay.wake,
+        items=Items(db=db, clock=clock, wake=relay.wake),
+        replies=Replies(
+            db=db,
+            platforms=platforms,
+            clock=clock,
+            approvers=settings.approver_slack_users,
+            wake=relay.wake,
+            on_approved=publisher.kick,
+        ),
+        publisher=publisher,
+        schedules=Schedules(db=db, clock=clock, zones=zones, wake=relay.wake),
+        zones=zones,
+        owner=Owner(
+            db=db,
+            clock=clock,
+            owner=settings.owner_slack_user,
+            reminder_every=timedelta(minutes=settings.owner_reminder_minutes),
+            max_reminders=settings.owner_reminders,
+            wake=relay.wake,
+        ),
     )
-    register_owner_runners(relay, owner=settings.owner_slack_user)
     pollers = {
         name: Poller(db=db, platform=platform, ingestor=ingestor, clock=clock)
         for name, platform in platforms.items()
         if isinstance(platform, PollingPlatform)
     }
-    runtime = Runtime(
+    bolt = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret or "unused-in-socket-mode",
+        token_verification_enabled=False,
+    )
+    handlers.register(bolt, services=services)
+    return Runtime(
         settings=settings,
         db=db,
         client=client,
         platforms=platforms,
         clock=clock,
         relay=relay,
+        permalinks=permalinks,
         ingestor=ingestor,
         pollers=pollers,
-        items=items,
-        replies=replies,
-        publisher=publisher,
-        schedules=schedules,
-        zones=zones,
-        owner=owner,
+        services=services,
         scheduler=BackgroundScheduler(timezone="UTC"),
-        bolt=App(
-            client=client,
-            signing_secret=settings.slack_signing_secret or "unused-in-socket-mode",
-            token_verification_enabled=False,
-        ),
+        bolt=bolt,
     )
-    build_app(runtime)
-    return runtime

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bot.storage.db import Database
 from tests.fakes.graph_api import FakeGraph
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.x_api import FakeX
@@ -110,3 +111,12 @@ def make_bot(database_url: str, slack: FakeSlack, x_api: FakeX, graph: FakeGraph
 @pytest.fixture
 def bot(make_bot: Any) -> Bot:
     return make_bot()  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """The real schema on the test's database, without a bot around it."""
+    database = Database(url=database_url)
+    database.migrate()
+    yield database
+    database.dispose()

@@ -7,18 +7,18 @@ the documented payload shapes and sign them.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
 import itertools
 import json
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
 import requests
+from flask import Flask
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import create_engine
 from sqlalchemy import text as sql
 from waitress.server import create_server
@@ -29,6 +29,7 @@ from bot.runtime import Runtime, build_runtime
 from bot.web import create_web_app
 from tests.fakes.graph_api import FakeGraph
 from tests.fakes.meta_webhooks import fb_comment_change
+from tests.fakes.meta_webhooks import sign as meta_sign
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.x_api import FakeX
 
@@ -91,12 +92,9 @@ def temporary_schema(base_url: str, *, prefix: str = "t") -> Iterator[str]:
 
 
 def slack_signature(body: bytes, timestamp: str, secret: str = SIGNING_SECRET) -> str:
-    base = b"v0:" + timestamp.encode() + b":" + body
-    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
-
-
-def meta_signature(body: bytes, secret: str = APP_SECRET) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
+    assert signature is not None
+    return signature
 
 
 def slack_headers(
@@ -208,15 +206,25 @@ def facebook_comment(
     )
 
 
-class Bot:
-    def __init__(self, settings: Settings, *, slack: FakeSlack, clock: Clock | None = None) -> None:
+class Served:
+    """The bot as `bot.main` serves it: a built runtime behind waitress on 127.0.0.1 (tests and bench)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        threads: int = 8,
+        wrap: Callable[[Runtime, Flask], None] | None = None,  # instrumentation, before serving
+    ) -> None:
         self.settings = settings
-        self.slack = slack
         self.runtime: Runtime = build_runtime(settings, clock=clock)
-        self.server = create_server(create_web_app(self.runtime), host="127.0.0.1", port=0, threads=8)
+        web = create_web_app(self.runtime)
+        if wrap is not None:
+            wrap(self.runtime, web)
+        self.server = create_server(web, host="127.0.0.1", port=0, threads=threads)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"  # type: ignore[union-attr]
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self.http = requests.Session()
+        self._thread = threading.Thread(target=self._serve, name="waitress", daemon=True)
 
     def _serve(self) -> None:
         with contextlib.suppress(OSError, ValueError):  # the socket closes under run() on stop
@@ -227,8 +235,15 @@ class Bot:
         self._thread.start()
 
     def stop(self) -> None:
-        self.server.close()
+        self.server.close()  # run() returns on its own; waiting for it would cost seconds per test
         self.runtime.stop()
+
+
+class Bot(Served):
+    def __init__(self, settings: Settings, *, slack: FakeSlack, clock: Clock | None = None) -> None:
+        super().__init__(settings, clock=clock)
+        self.slack = slack
+        self.http = requests.Session()
 
     # -- Slack -> bot ----------------------------------------------------------------------
 
@@ -349,7 +364,7 @@ class Bot:
         body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         headers = {"Content-Type": "application/json"}
         if sign:
-            headers["X-Hub-Signature-256"] = signature or meta_signature(body)
+            headers["X-Hub-Signature-256"] = signature or meta_sign(body, APP_SECRET)
         return self.http.post(self.url + "/webhooks/meta", data=body, headers=headers, timeout=10)
 
     def facebook_item(self, graph: FakeGraph, *, n: int = 1, text: str, **author: Any) -> dict[str, Any]:

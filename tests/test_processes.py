@@ -10,15 +10,16 @@ import pytest
 import requests
 
 from tests.fakes.graph_api import FakeGraph
+from tests.fakes.meta_webhooks import signed_headers
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.x_api import FakeX
 from tests.harness import (
     ALICE,
+    APP_SECRET,
     BOB,
     INBOX,
     command_body,
     facebook_comment,
-    meta_signature,
     settings_for,
     slack_headers,
 )
@@ -43,7 +44,7 @@ def _comment(proc: BotProcess, graph: FakeGraph, n: int) -> None:
         proc.url + "/webhooks/meta",
         data=body,
         timeout=10,
-        headers={"Content-Type": "application/json", "X-Hub-Signature-256": meta_signature(body)},
+        headers=signed_headers(body, APP_SECRET),
     )
     assert answer.status_code == 200
 

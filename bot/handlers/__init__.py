@@ -1,4 +1,4 @@
-"""Slack listeners, one module per kind, each with `register(app, runtime)`."""
+"""Slack listeners, one module per kind, each with `register(app, services=...)`."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from slack_bolt import App
 from bot.handlers import actions, commands, events, views
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.handlers.services import Services
 
 
-def register(app: App, runtime: Runtime) -> None:
-    commands.register(app, runtime)
-    actions.register(app, runtime)
-    views.register(app, runtime)
-    events.register(app, runtime)
+def register(app: App, *, services: Services) -> None:
+    commands.register(app, services=services)
+    actions.register(app, services=services)
+    views.register(app, services=services)
+    events.register(app, services=services)

@@ -16,12 +16,11 @@ from bot.message_builder.ids import ActionId
 from bot.message_builder.item import full_text_modal
 from bot.message_builder.owner import answer_modal, ask_owner_modal
 from bot.services.errors import UserError
-from bot.services.items import ensure_open, get_item
 from bot.services.replies import limit_note
-from bot.storage.models import Draft, Item, OwnerQuestion
+from bot.storage.models import Draft, Item
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.handlers.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +38,14 @@ def _id(body: dict[str, Any]) -> int:
 
 
 def _guarded(
-    fn: Callable[[Runtime, dict[str, Any], WebClient], str | None], runtime: Runtime
+    fn: Callable[[Services, dict[str, Any], WebClient], str | None], services: Services
 ) -> Callable[..., None]:
     """Ack first, then run; an expected refusal becomes an ephemeral message."""
 
     def listener(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         try:
-            answer = fn(runtime, body, client)
+            answer = fn(services, body, client)
         except UserError as exc:
             log.info("action.refused action=%s user=%s", body["actions"][0]["action_id"], body["user"]["id"])
             respond(text=exc.message, response_type="ephemeral", replace_original=False)
@@ -57,17 +56,10 @@ def _guarded(
     return listener
 
 
-def _open_item(runtime: Runtime, item_id: int) -> Item:
-    with runtime.db.session() as session:
-        item = get_item(session, item_id)
-        ensure_open(item)
-    return item
-
-
 def _open_reply_modal(
-    runtime: Runtime, client: WebClient, *, trigger_id: str, item: Item, draft: Draft | None = None
+    services: Services, client: WebClient, *, trigger_id: str, item: Item, draft: Draft | None = None
 ) -> None:
-    platform = runtime.replies.platform(item)
+    platform = services.replies.platform(item)
     view = reply_modal(
         item=item,
         platform_label=platform.label,
@@ -79,100 +71,97 @@ def _open_reply_modal(
     client.views_open(trigger_id=trigger_id, view=view)
 
 
-def open_reply_modal(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
-    _open_reply_modal(runtime, client, trigger_id=body["trigger_id"], item=_open_item(runtime, _id(body)))
+def open_reply_modal(services: Services, body: dict[str, Any], client: WebClient) -> None:
+    _open_reply_modal(
+        services, client, trigger_id=body["trigger_id"], item=services.items.open_item(_id(body))
+    )
 
 
-def claim(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
-    runtime.items.claim(item_id=_id(body), user=body["user"]["id"])
+def claim(services: Services, body: dict[str, Any], client: WebClient) -> None:
+    services.items.claim(item_id=_id(body), user=body["user"]["id"])
 
 
-def close(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
+def close(services: Services, body: dict[str, Any], client: WebClient) -> None:
     verb, _, raw = _value(body).partition(":")
     if verb not in ("ignore", "spam") or not raw.isdigit():
         raise UserError("That menu is out of date; use the item's latest message.")
-    runtime.items.close(item_id=int(raw), user=body["user"]["id"], spam=verb == "spam")
+    services.items.close(item_id=int(raw), user=body["user"]["id"], spam=verb == "spam")
 
 
-def approve(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
-    runtime.replies.approve(user=body["user"]["id"], draft_id=_id(body))
+def approve(services: Services, body: dict[str, Any], client: WebClient) -> None:
+    services.replies.approve(user=body["user"]["id"], draft_id=_id(body))
 
 
-def start_reject(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
+def start_reject(services: Services, body: dict[str, Any], client: WebClient) -> None:
     draft_id = _id(body)
-    runtime.replies.require_approver(body["user"]["id"], verb="reject")
-    _, item = runtime.replies.editable(draft_id=draft_id)
+    services.replies.require_approver(body["user"]["id"], verb="reject")
+    _, item = services.replies.editable(draft_id=draft_id)
     client.views_open(
         trigger_id=body["trigger_id"], view=reject_modal(draft_id=draft_id, item_id=item.id or 0)
     )
 
 
-def edit(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
-    draft, item = runtime.replies.editable(draft_id=_id(body))
-    _open_reply_modal(runtime, client, trigger_id=body["trigger_id"], item=item, draft=draft)
+def edit(services: Services, body: dict[str, Any], client: WebClient) -> None:
+    draft, item = services.replies.editable(draft_id=_id(body))
+    _open_reply_modal(services, client, trigger_id=body["trigger_id"], item=item, draft=draft)
 
 
-def retry(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
+def retry(services: Services, body: dict[str, Any], client: WebClient) -> None:
     user = body["user"]["id"]
-    runtime.replies.require_approver(user, verb="retry")
-    draft = runtime.publisher.retry(draft_id=_id(body), user=user)
-    runtime.publisher.kick(draft.id or 0)
+    services.replies.require_approver(user, verb="retry")
+    draft = services.publisher.retry(draft_id=_id(body), user=user)
+    services.publisher.kick(draft.id or 0)
 
 
-def ask_owner(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
-    runtime.owner.require_owner()
+def ask_owner(services: Services, body: dict[str, Any], client: WebClient) -> None:
+    services.owner.require_owner()
     client.views_open(
-        trigger_id=body["trigger_id"], view=ask_owner_modal(item=_open_item(runtime, _id(body)))
+        trigger_id=body["trigger_id"], view=ask_owner_modal(item=services.items.open_item(_id(body)))
     )
 
 
-def answer(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
-    question = runtime.owner.question(_id(body))
-    owner = runtime.owner.require_owner()
+def answer(services: Services, body: dict[str, Any], client: WebClient) -> None:
+    question = services.owner.question(_id(body))
+    owner = services.owner.require_owner()
     if body["user"]["id"] != owner:
         raise UserError(strings.NOT_OWNER.format(owner=owner))
     client.views_open(trigger_id=body["trigger_id"], view=answer_modal(question=question))
 
 
-def use_as_reply(runtime: Runtime, body: dict[str, Any], client: WebClient) -> str:
-    question = runtime.owner.question(_id(body))
-    runtime.replies.draft(item_id=question.item_id, text=question.answer or "", author=body["user"]["id"])
+def use_as_reply(services: Services, body: dict[str, Any], client: WebClient) -> str:
+    question = services.owner.question(_id(body))
+    services.replies.draft(item_id=question.item_id, text=question.answer or "", author=body["user"]["id"])
     return strings.USED_AS_REPLY.format(n=question.item_id)
 
 
-def full_text(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
+def full_text(services: Services, body: dict[str, Any], client: WebClient) -> None:
     """Whoever sees a shortened text may read all of it: it is in the channel or DM they see,
     or public on the platform already."""
     ref = parse_ref(_value(body))
     if ref is None:
         raise UserError("That button is out of date; use the item's latest message.")
     kind, number = ref
-    with runtime.db.session() as session:
-        if kind == "item":
-            item = get_item(session, number)
-            platform = runtime.replies.platforms.get(item.platform)
-            label = platform.label if platform else item.platform.title()
-            view = full_text_modal(item=item, platform_label=label)
-        elif kind == DRAFT:
-            draft = session.get(Draft, number)
-            if draft is None:
-                raise UserError("That draft no longer exists.")
-            view = text_modal(title=f"Draft for #{draft.item_id}", head=[], text=draft.text)
-        else:
-            question = session.get(OwnerQuestion, number)
-            if question is None:
-                raise UserError(strings.QUESTION_GONE)
-            words = question.question if kind == QUESTION else question.answer or ""
-            title = f"{'Question' if kind == QUESTION else 'Answer'} on #{question.item_id}"
-            view = text_modal(title=title, head=[], text=words)
+    if kind == "item":
+        item = services.items.item(number)
+        platform = services.replies.platforms.get(item.platform)
+        label = platform.label if platform else item.platform.title()
+        view = full_text_modal(item=item, platform_label=label)
+    elif kind == DRAFT:
+        draft = services.replies.get_draft(number)
+        view = text_modal(title=f"Draft for #{draft.item_id}", head=[], text=draft.text)
+    else:
+        question = services.owner.question(number)
+        words = question.question if kind == QUESTION else question.answer or ""
+        title = f"{'Question' if kind == QUESTION else 'Answer'} on #{question.item_id}"
+        view = text_modal(title=title, head=[], text=words)
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-def open_in_channel(runtime: Runtime, body: dict[str, Any], client: WebClient) -> None:
+def open_in_channel(services: Services, body: dict[str, Any], client: WebClient) -> None:
     return None  # a link button: Slack opens the URL; the click only needs its ack
 
 
-def register(app: App, runtime: Runtime) -> None:
+def register(app: App, *, services: Services) -> None:
     for action_id, fn in (
         (ActionId.REPLY, open_reply_modal),
         (ActionId.CLAIM, claim),
@@ -187,4 +176,4 @@ def register(app: App, runtime: Runtime) -> None:
         (ActionId.OPEN_IN_CHANNEL, open_in_channel),
         (ActionId.FULL_TEXT, full_text),
     ):
-        app.action(action_id.value)(_guarded(fn, runtime))
+        app.action(action_id.value)(_guarded(fn, services))

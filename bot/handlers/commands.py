@@ -18,7 +18,7 @@ from bot.slack_text import plain, user_id
 from bot.storage.models import DraftStatus
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.handlers.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -44,82 +44,82 @@ class Command:
         return self._args[1] if len(self._args) > 1 else ""
 
 
-Handler = Callable[["Runtime", Command, str, dict[str, Any]], "str | list[dict[str, Any]]"]
+Handler = Callable[["Services", Command, str, dict[str, Any]], "str | list[dict[str, Any]]"]
 
 
-def _help(runtime: Runtime, command: Command, user: str, body: dict[str, Any]) -> str:
+def _help(services: Services, command: Command, user: str, body: dict[str, Any]) -> str:
     return strings.HELP
 
 
-def _inbox(runtime: Runtime, command: Command, user: str, body: dict[str, Any]) -> list[dict[str, Any]]:
-    return inbox_blocks(runtime.items.open_items(), now=runtime.clock.now())
+def _inbox(services: Services, command: Command, user: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    return inbox_blocks(services.items.open_items(), now=services.clock.now())
 
 
-def _draft(runtime: Runtime, command: Command, user: str, body: dict[str, Any]) -> str:
+def _draft(services: Services, command: Command, user: str, body: dict[str, Any]) -> str:
     n = command.item(rest_hint=" TEXT")
-    runtime.replies.draft(item_id=n, text=plain(command.rest), author=user)
+    services.replies.draft(item_id=n, text=plain(command.rest), author=user)
     return strings.DRAFT_POSTED.format(n=n)
 
 
-def _approve(runtime: Runtime, command: Command, user: str, body: dict[str, Any]) -> str:
+def _approve(services: Services, command: Command, user: str, body: dict[str, Any]) -> str:
     n = command.item()
-    draft = runtime.replies.approve(user=user, item_id=n)
+    draft = services.replies.approve(user=user, item_id=n)
     return (
         strings.APPROVED_SCHEDULED
-        if draft.send_at and draft.send_at > runtime.clock.now()
+        if draft.send_at and draft.send_at > services.clock.now()
         else strings.APPROVED
     ).format(n=n)
 
 
-def _reject(runtime: Runtime, command: Command, user: str, body: dict[str, Any]) -> str:
+def _reject(services: Services, command: Command, user: str, body: dict[str, Any]) -> str:
     n = command.item(rest_hint=" [reason]")
-    runtime.replies.reject(user=user, item_id=n, reason=plain(command.rest))
+    services.replies.reject(user=user, item_id=n, reason=plain(command.rest))
     return strings.REJECTED.format(n=n)
 
 
-def _claim(runtime: Runtime, command: Command, user: str, body: dict[str, Any]) -> str:
+def _claim(services: Services, command: Command, user: str, body: dict[str, Any]) -> str:
     n = command.item()
-    runtime.items.claim(item_id=n, user=user)
+    services.items.claim(item_id=n, user=user)
     return strings.CLAIMED.format(n=n)
 
 
-def _assign(runtime: Runtime, command: Command, user: str, body: dict[str, Any]) -> str:
+def _assign(services: Services, command: Command, user: str, body: dict[str, Any]) -> str:
     n = command.item(rest_hint=" @someone")
     assignee = user_id(command.rest.split()[0]) if command.rest else None
     if assignee is None:
         raise UserError(strings.NEEDS_USER.format(n=n))
-    runtime.items.assign(item_id=n, user=user, assignee=assignee)
+    services.items.assign(item_id=n, user=user, assignee=assignee)
     return strings.ASSIGNED.format(n=n, user=assignee)
 
 
-def _schedule(runtime: Runtime, command: Command, user: str, body: dict[str, Any]) -> str:
+def _schedule(services: Services, command: Command, user: str, body: dict[str, Any]) -> str:
     n = command.item(rest_hint=" WHEN")
-    draft, send_at, zone = runtime.schedules.schedule(item_id=n, when=command.rest, user=user)
+    draft, send_at, zone = services.schedules.schedule(item_id=n, when=command.rest, user=user)
     approval = "" if draft.status == DraftStatus.APPROVED else strings.SCHEDULED_NEEDS_APPROVAL
     return strings.SCHEDULED.format(n=n, local=local_format(send_at, zone), zone=zone.key, approval=approval)
 
 
-def _queue(runtime: Runtime, command: Command, user: str, body: dict[str, Any]) -> list[dict[str, Any]]:
-    return queue_blocks(runtime.schedules.queue(), zone=runtime.zones.zone(user), now=runtime.clock.now())
+def _queue(services: Services, command: Command, user: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    return queue_blocks(services.schedules.queue(), zone=services.zones.zone(user), now=services.clock.now())
 
 
-def _cancel(runtime: Runtime, command: Command, user: str, body: dict[str, Any]) -> str:
+def _cancel(services: Services, command: Command, user: str, body: dict[str, Any]) -> str:
     n = command.item()
-    runtime.schedules.cancel(item_id=n, user=user)
+    services.schedules.cancel(item_id=n, user=user)
     return strings.CANCELLED.format(n=n)
 
 
-def _ask_owner(runtime: Runtime, command: Command, user: str, body: dict[str, Any]) -> str:
-    runtime.owner.require_owner()
+def _ask_owner(services: Services, command: Command, user: str, body: dict[str, Any]) -> str:
+    services.owner.require_owner()
     n = command.item(rest_hint=" QUESTION")
-    runtime.owner.ask(item_id=n, question=plain(command.rest), user=user)
+    services.owner.ask(item_id=n, question=plain(command.rest), user=user)
     return strings.ASKED.format(n=n)
 
 
 def _close(spam: bool) -> Handler:
-    def close(runtime: Runtime, command: Command, user: str, body: dict[str, Any]) -> str:
+    def close(services: Services, command: Command, user: str, body: dict[str, Any]) -> str:
         n = command.item()
-        state = runtime.items.close(item_id=n, user=user, spam=spam)
+        state = services.items.close(item_id=n, user=user, spam=spam)
         return strings.CLOSED.format(n=n, state=state.value)
 
     return close
@@ -142,7 +142,7 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-def register(app: App, runtime: Runtime) -> None:
+def register(app: App, *, services: Services) -> None:
     @app.command("/social")
     def social(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
@@ -152,7 +152,7 @@ def register(app: App, runtime: Runtime) -> None:
         try:
             if handler is None:
                 raise UserError(strings.UNKNOWN_SUBCOMMAND.format(sub=escape(command.sub)))
-            answer = handler(runtime, command, user, body)
+            answer = handler(services, command, user, body)
         except UserError as exc:
             log.info("command.refused sub=%s user=%s", command.sub, user)
             respond(text=exc.message, response_type="ephemeral")

@@ -7,27 +7,17 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from sqlmodel import select
 
 from bot.services.errors import UserError
 from bot.slack_text import plain
-from bot.storage.models import ItemMessage
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.handlers.services import Services
 
 log = logging.getLogger(__name__)
 
 
-def _root_item(runtime: Runtime, *, channel: str, thread_ts: str) -> int | None:
-    with runtime.db.session() as session:
-        message = session.exec(
-            select(ItemMessage).where(ItemMessage.channel == channel, ItemMessage.ts == thread_ts)
-        ).first()
-    return message.item_id if message else None
-
-
-def register(app: App, runtime: Runtime) -> None:
+def register(app: App, *, services: Services) -> None:
     @app.event("message")
     def on_message(event: dict[str, Any], client: WebClient) -> None:
         # Edits, joins, bot posts (our own notes included) are not drafts.
@@ -39,7 +29,7 @@ def register(app: App, runtime: Runtime) -> None:
         channel = event["channel"]
         if event.get("channel_type") == "im":
             try:
-                runtime.owner.answer_from_dm(
+                services.owner.answer_from_dm(
                     channel=channel,
                     thread_ts=thread_ts,
                     user=event["user"],
@@ -50,11 +40,11 @@ def register(app: App, runtime: Runtime) -> None:
                     channel=channel, user=event["user"], thread_ts=thread_ts, text=exc.message
                 )
             return
-        item_id = _root_item(runtime, channel=channel, thread_ts=thread_ts)
+        item_id = services.items.item_in_thread(channel=channel, thread_ts=thread_ts)
         if item_id is None:
             return
         try:
-            runtime.replies.draft(item_id=item_id, text=plain(event.get("text", "")), author=event["user"])
+            services.replies.draft(item_id=item_id, text=plain(event.get("text", "")), author=event["user"])
         except UserError as exc:
             client.chat_postEphemeral(
                 channel=channel, user=event["user"], thread_ts=thread_ts, text=exc.message

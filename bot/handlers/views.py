@@ -15,7 +15,7 @@ from bot.services.errors import UserError
 from bot.slack_text import plain
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.handlers.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -42,15 +42,15 @@ class FieldError(UserError):
         self.block = block
 
 
-Submit = Callable[["Runtime", dict[str, Any], dict[str, Any], str], None]  # runtime, view, metadata, user
+Submit = Callable[["Services", dict[str, Any], dict[str, Any], str], None]  # services, view, metadata, user
 
 
-def _submission(runtime: Runtime, field: BlockId, submit: Submit) -> Callable[..., None]:
+def _submission(services: Services, field: BlockId, submit: Submit) -> Callable[..., None]:
     """Validate and act before the ack, so a refusal shows on the field; nothing changes then."""
 
     def listener(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         try:
-            submit(runtime, view, _metadata(view), body["user"]["id"])
+            submit(services, view, _metadata(view), body["user"]["id"])
         except UserError as exc:
             block = exc.block if isinstance(exc, FieldError) else field
             ack(response_action="errors", errors={block.value: exc.message})
@@ -64,12 +64,12 @@ def _text(view: dict[str, Any], block: BlockId) -> str:
     return plain(_input(view, block).get("value") or "")
 
 
-def _reply(runtime: Runtime, view: dict[str, Any], meta: dict[str, Any], user: str) -> None:
+def _reply(services: Services, view: dict[str, Any], meta: dict[str, Any], user: str) -> None:
     picked = _input(view, BlockId.SEND_AT).get("selected_date_time")
     send_at = datetime.fromtimestamp(int(picked), UTC) if picked else None
-    if send_at is not None and send_at <= runtime.clock.now():
+    if send_at is not None and send_at <= services.clock.now():
         raise FieldError(BlockId.SEND_AT, PAST_TIME)
-    runtime.replies.draft(
+    services.replies.draft(
         item_id=int(meta.get("item_id") or 0),
         text=_text(view, BlockId.REPLY_TEXT),
         author=user,
@@ -77,29 +77,29 @@ def _reply(runtime: Runtime, view: dict[str, Any], meta: dict[str, Any], user: s
     )
 
 
-def _reject(runtime: Runtime, view: dict[str, Any], meta: dict[str, Any], user: str) -> None:
-    runtime.replies.reject(
+def _reject(services: Services, view: dict[str, Any], meta: dict[str, Any], user: str) -> None:
+    services.replies.reject(
         user=user, draft_id=int(meta.get("draft_id") or 0), reason=_text(view, BlockId.REASON)
     )
 
 
-def _ask_owner(runtime: Runtime, view: dict[str, Any], meta: dict[str, Any], user: str) -> None:
-    runtime.owner.ask(
+def _ask_owner(services: Services, view: dict[str, Any], meta: dict[str, Any], user: str) -> None:
+    services.owner.ask(
         item_id=int(meta.get("item_id") or 0), question=_text(view, BlockId.QUESTION), user=user
     )
 
 
-def _answer(runtime: Runtime, view: dict[str, Any], meta: dict[str, Any], user: str) -> None:
-    runtime.owner.answer(
+def _answer(services: Services, view: dict[str, Any], meta: dict[str, Any], user: str) -> None:
+    services.owner.answer(
         question_id=int(meta.get("question_id") or 0), text=_text(view, BlockId.ANSWER), user=user
     )
 
 
-def register(app: App, runtime: Runtime) -> None:
+def register(app: App, *, services: Services) -> None:
     for view_id, field, submit in (
         (ViewId.REPLY, BlockId.REPLY_TEXT, _reply),
         (ViewId.REJECT, BlockId.REASON, _reject),
         (ViewId.ASK_OWNER, BlockId.QUESTION, _ask_owner),
         (ViewId.ANSWER, BlockId.ANSWER, _answer),
     ):
-        app.view(view_id.value)(_submission(runtime, field, submit))
+        app.view(view_id.value)(_submission(services, field, submit))

@@ -82,6 +82,7 @@ NEEDS_QUESTION = "Say what to ask: `/social ask-owner {n} Can we offer a refund 
 ASKED = "Asked the owner about #{n}; the answer will come back in its thread."
 NOT_OWNER = "Only the owner (<@{owner}>) can answer this question."
 QUESTION_GONE = "That question no longer exists."
+DRAFT_GONE = "That draft no longer exists."
 ANSWER_EMPTY = "The answer is empty."
 NOTE_ASKED = ":bust_in_silhouette: <@{user}> asked the owner:"
 NOTE_ANSWERED_HEADING = ":speech_balloon: The owner answered <@{asker}>'s question:"

@@ -17,9 +17,11 @@ from sqlmodel import Session, col, select
 from bot.message_builder import strings
 from bot.message_builder.notes import edited_note, removed_note
 from bot.platforms.base import IncomingItem, ItemChange
+from bot.relay.kinds import TaskKind
+from bot.relay.queue import enqueue
 from bot.storage.db import Database
 from bot.storage.models import Account, Draft, DraftStatus, Item, utcnow
-from bot.storage.queries import audit, enqueue, find_item
+from bot.storage.queries import audit, find_item
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,9 @@ class Ingestor:
                 session.add(item)
                 session.flush()
                 assert item.id is not None
-                enqueue(session, kind="post_item", item_id=item.id)
+                enqueue(session, TaskKind.POST_ITEM, item_id=item.id)
+                # Off the Slack path: the message goes out with the link we have, then improves.
+                enqueue(session, TaskKind.FETCH_PERMALINK, item_id=item.id)
                 self._warn_scheduled(session, item)
                 audit(session, item_id=item.id, actor=incoming.platform, action="received")
                 item_id = item.id
@@ -76,13 +80,13 @@ class Ingestor:
             else:
                 return False
             session.add(item)
-            enqueue(session, kind="update_item", item_id=item.id)
+            enqueue(session, TaskKind.UPDATE_ITEM, item_id=item.id)
             note, blocks = (
                 removed_note()
                 if change.verb == "removed"
                 else edited_note(item_id=item.id, text=change.text or "")
             )
-            enqueue(session, kind="note", item_id=item.id, text=note, blocks=blocks)
+            enqueue(session, TaskKind.NOTE, item_id=item.id, text=note, blocks=blocks)
             audit(session, item_id=item.id, actor=change.platform, action=change.verb)
         log.info("ingest.changed item=%s verb=%s", item.id, change.verb)
         self.on_stored()
@@ -129,7 +133,7 @@ class Ingestor:
         ).all():
             enqueue(
                 session,
-                kind="note",
+                TaskKind.NOTE,
                 item_id=draft.item_id,
                 text=strings.NOTE_WROTE_AGAIN.format(drafter=draft.author),
             )

@@ -10,10 +10,13 @@ from sqlmodel import Session, col, select
 
 from bot.clock import Clock
 from bot.message_builder import strings
+from bot.relay.kinds import TaskKind
+from bot.relay.queue import enqueue
 from bot.services.errors import UserError
+from bot.services.transitions import Audit, move_draft, move_item
 from bot.storage.db import Database
-from bot.storage.models import CLOSED_STATES, Draft, DraftStatus, Item, ItemState
-from bot.storage.queries import audit, enqueue, open_question_count
+from bot.storage.models import CLOSED_STATES, Draft, DraftStatus, Item, ItemMessage, ItemState
+from bot.storage.queries import audit, open_question_count
 
 STATE_WORDS = {ItemState.REPLIED: "replied", ItemState.IGNORED: "ignored", ItemState.SPAM: "marked as spam"}
 
@@ -26,18 +29,27 @@ def get_item(session: Session, item_id: int) -> Item:
 
 
 def ensure_open(item: Item) -> None:
-    state = ItemState(item.state)
-    if state in CLOSED_STATES:
-        raise UserError(strings.ITEM_CLOSED.format(n=item.id, state=STATE_WORDS[state]))
+    if item.state in CLOSED_STATES:
+        raise UserError(strings.ITEM_CLOSED.format(n=item.id, state=STATE_WORDS[item.state]))
+
+
+def closed_meanwhile(session: Session, item: Item) -> UserError:
+    """The refusal for a move lost to a writer who closed the item a moment ago."""
+    session.refresh(item)
+    try:
+        ensure_open(item)
+    except UserError as exc:
+        return exc
+    return UserError(strings.BEING_SENT.format(n=item.id))
 
 
 def refresh(session: Session, item: Item, *, note: str | None = None) -> None:
     """Queue a re-render of the item's message, and a note in its thread."""
     assert item.id is not None
     session.add(item)
-    enqueue(session, kind="update_item", item_id=item.id)
+    enqueue(session, TaskKind.UPDATE_ITEM, item_id=item.id)
     if note:
-        enqueue(session, kind="note", item_id=item.id, text=note)
+        enqueue(session, TaskKind.NOTE, item_id=item.id, text=note)
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,26 @@ class Items:
     clock: Clock
     wake: Callable[[], None]
 
+    def open_item(self, item_id: int) -> Item:
+        """The item, if it can still be worked on; raises with why not."""
+        with self.db.session() as session:
+            item = get_item(session, item_id)
+        ensure_open(item)
+        return item
+
+    def item(self, item_id: int) -> Item:
+        """The item whatever its state: for reading, such as its full text."""
+        with self.db.session() as session:
+            return get_item(session, item_id)
+
+    def item_in_thread(self, *, channel: str, thread_ts: str) -> int | None:
+        """The item whose Slack message starts this thread, if any."""
+        with self.db.session() as session:
+            message = session.exec(
+                select(ItemMessage).where(ItemMessage.channel == channel, ItemMessage.ts == thread_ts)
+            ).first()
+        return message.item_id if message else None
+
     def claim(self, *, item_id: int, user: str) -> None:
         self._take(item_id=item_id, by=user, to=user, note=strings.NOTE_CLAIMED.format(user=user))
 
@@ -66,8 +98,10 @@ class Items:
             item = get_item(session, item_id)
             ensure_open(item)
             item.claimed_by = to
-            if ItemState(item.state) in (ItemState.NEW, ItemState.FAILED):
-                item.state = ItemState.CLAIMED
+            session.add(item)
+            move_item(
+                session, item_id=item_id, to=ItemState.CLAIMED, only_from=(ItemState.NEW, ItemState.FAILED)
+            )
             refresh(session, item, note=note)
             audit(session, item_id=item_id, actor=by, action="assigned" if by != to else "claimed", detail=to)
         self.wake()
@@ -87,12 +121,16 @@ class Items:
                     col(Draft.status).in_([DraftStatus.PENDING, DraftStatus.APPROVED]),
                 )
             ).all():
-                draft.status = DraftStatus.CANCELLED
-                session.add(draft)
-                enqueue(session, kind="update_draft", item_id=item_id, ref_id=draft.id)
-            item.state = state
+                move_draft(
+                    session,
+                    draft_id=draft.id or 0,
+                    item_id=item_id,
+                    to=DraftStatus.CANCELLED,
+                    only_from=(DraftStatus.PENDING, DraftStatus.APPROVED),
+                )
+            if not move_item(session, item_id=item_id, to=state, audit=Audit(actor=user, action=state.value)):
+                raise closed_meanwhile(session, item)
             refresh(session, item, note=strings.NOTE_CLOSED.format(user=user, state=state.value))
-            audit(session, item_id=item_id, actor=user, action=state.value)
         self.wake()
         return state
 
@@ -100,7 +138,7 @@ class Items:
         with self.db.session() as session:
             items = session.exec(
                 select(Item)
-                .where(col(Item.state).not_in([s.value for s in CLOSED_STATES]), col(Item.removed).is_(False))
+                .where(col(Item.state).not_in(sorted(CLOSED_STATES)), col(Item.removed).is_(False))
                 .order_by(col(Item.received_at), col(Item.id))
                 .limit(limit)
             ).all()

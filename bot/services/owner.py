@@ -7,7 +7,6 @@ Answering never approves anything: "Use as reply" makes an ordinary draft.
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,15 +17,17 @@ from sqlmodel import col, select
 
 from bot.clock import Clock
 from bot.message_builder import strings
-from bot.message_builder.format import age, duration
+from bot.message_builder.format import duration
 from bot.message_builder.notes import asked_note
-from bot.message_builder.owner import answer_note, owner_dm
+from bot.message_builder.owner import answer_note
+from bot.relay.kinds import TaskKind
+from bot.relay.queue import enqueue
 from bot.services.errors import UserError
 from bot.services.items import ensure_open, get_item, refresh
-from bot.services.relay import NotReady, Relay
+from bot.services.transitions import move_item
 from bot.storage.db import Database
-from bot.storage.models import Item, ItemState, OwnerQuestion, SlackTask
-from bot.storage.queries import audit, enqueue, open_question_count
+from bot.storage.models import ItemState, OwnerQuestion
+from bot.storage.queries import audit, open_question_count
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +64,16 @@ class Owner:
             )
             session.add(asked)
             session.flush()
-            if ItemState(item.state) in (ItemState.NEW, ItemState.CLAIMED, ItemState.FAILED):
-                item.state = ItemState.WAITING_OWNER
+            move_item(
+                session,
+                item_id=item_id,
+                to=ItemState.WAITING_OWNER,
+                only_from=(ItemState.NEW, ItemState.CLAIMED, ItemState.FAILED),
+            )
             refresh(session, item)
             note, blocks = asked_note(user=user, question=question, question_id=asked.id)
-            enqueue(session, kind="note", item_id=item_id, text=note, blocks=blocks)
-            enqueue(session, kind="owner_dm", item_id=item_id, ref_id=asked.id)
+            enqueue(session, TaskKind.NOTE, item_id=item_id, text=note, blocks=blocks)
+            enqueue(session, TaskKind.OWNER_DM, item_id=item_id, ref_id=asked.id)
             audit(session, item_id=item_id, actor=user, action="asked_owner", detail=question)
         self.wake()
         return asked
@@ -98,16 +103,18 @@ class Owner:
             session.add(question)
             session.flush()
             item = get_item(session, question.item_id)
-            if (
-                ItemState(item.state) is ItemState.WAITING_OWNER
-                and open_question_count(session, item_id=item.id or 0) == 0
-            ):
-                item.state = ItemState.CLAIMED if item.claimed_by else ItemState.NEW
+            if open_question_count(session, item_id=question.item_id) == 0:
+                move_item(
+                    session,
+                    item_id=question.item_id,
+                    to=ItemState.CLAIMED if item.claimed_by else ItemState.NEW,
+                    only_from=(ItemState.WAITING_OWNER,),
+                )
             note, blocks = answer_note(question, answer=text)
             refresh(session, item)
-            enqueue(session, kind="note", item_id=question.item_id, text=note, blocks=blocks)
-            enqueue(session, kind="owner_thanks", item_id=question.item_id, ref_id=question.id)
-            enqueue(session, kind="update_owner_dm", item_id=question.item_id, ref_id=question.id)
+            enqueue(session, TaskKind.NOTE, item_id=question.item_id, text=note, blocks=blocks)
+            enqueue(session, TaskKind.OWNER_THANKS, item_id=question.item_id, ref_id=question.id)
+            enqueue(session, TaskKind.UPDATE_OWNER_DM, item_id=question.item_id, ref_id=question.id)
             audit(session, item_id=question.item_id, actor=user, action="owner_answered", detail=text)
         log.info("owner.answered item=%s question=%s", question.item_id, question.id)
         self.wake()
@@ -116,6 +123,7 @@ class Owner:
     def answer_from_dm(self, *, channel: str, thread_ts: str, user: str, text: str) -> bool:
         """A reply in a DM thread; relayed only when it is the owner answering one of our questions."""
         if not self.owner or user != self.owner:
+            log.info("owner.dm_not_from_owner")
             return False
         with self.db.session() as session:
             question = session.exec(
@@ -160,10 +168,10 @@ class Owner:
                 if won.rowcount != 1:  # type: ignore[attr-defined]
                     continue
                 waited = duration(now - question.asked_at)
-                enqueue(session, kind="owner_reminder", item_id=question.item_id, ref_id=question.id)
+                enqueue(session, TaskKind.OWNER_REMINDER, item_id=question.item_id, ref_id=question.id)
                 enqueue(
                     session,
-                    kind="note",
+                    TaskKind.NOTE,
                     item_id=question.item_id,
                     text=strings.NOTE_REMINDED.format(count=count, limit=self.max_reminders, waited=waited),
                 )
@@ -178,75 +186,3 @@ class Owner:
         if sent:
             self.wake()
         return sent
-
-
-# -- relay runners ------------------------------------------------------------------------------
-
-
-def _question(relay: Relay, task: SlackTask) -> tuple[OwnerQuestion, Item]:
-    with relay.db.session() as session:
-        question = session.get(OwnerQuestion, task.ref_id)
-        assert question is not None
-        item = session.get(Item, question.item_id)
-        assert item is not None
-    return question, item
-
-
-def _dm(relay: Relay, question: OwnerQuestion, item: Item) -> tuple[str, list[dict[str, object]]]:
-    message = relay.message_of(item.id or 0)
-    permalink = relay.client.chat_getPermalink(channel=message.channel, message_ts=message.ts).get(
-        "permalink"
-    )
-    platform = relay.platforms.get(item.platform)
-    waiting = age((relay.clock.now() - item.created_at).total_seconds())
-    return owner_dm(
-        question,
-        item=item,
-        platform_label=platform.label if platform else item.platform,
-        waiting=waiting,
-        permalink=permalink,
-    )
-
-
-def post_owner_dm(relay: Relay, task: SlackTask, *, owner: str) -> None:
-    question, item = _question(relay, task)
-    if question.dm_ts:
-        return
-    text, blocks = _dm(relay, question, item)
-    channel = relay.client.conversations_open(users=owner)["channel"]["id"]
-    posted = relay.client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)
-    with relay.db.session() as session:
-        session.execute(
-            update(OwnerQuestion)
-            .where(col(OwnerQuestion.id) == question.id)
-            .values(dm_channel=str(posted["channel"]), dm_ts=str(posted["ts"]))
-        )
-
-
-def update_owner_dm(relay: Relay, task: SlackTask) -> None:
-    question, item = _question(relay, task)
-    if not question.dm_ts or not question.dm_channel:
-        raise NotReady("owner DM not posted yet")
-    text, blocks = _dm(relay, question, item)
-    relay.client.chat_update(channel=question.dm_channel, ts=question.dm_ts, text=text, blocks=blocks)
-
-
-def _in_dm_thread(text: str) -> Callable[[Relay, SlackTask], None]:
-    def run(relay: Relay, task: SlackTask) -> None:
-        question, item = _question(relay, task)
-        if not question.dm_ts or not question.dm_channel:
-            raise NotReady("owner DM not posted yet")
-        waited = duration(relay.clock.now() - question.asked_at)
-        relay.client.chat_postMessage(
-            channel=question.dm_channel, thread_ts=question.dm_ts, text=text.format(n=item.id, waited=waited)
-        )
-
-    return run
-
-
-def register_runners(relay: Relay, *, owner: str | None) -> None:
-    if owner:
-        relay.register("owner_dm", functools.partial(post_owner_dm, owner=owner))
-    relay.register("update_owner_dm", update_owner_dm)
-    relay.register("owner_reminder", _in_dm_thread(strings.DM_REMINDER))
-    relay.register("owner_thanks", _in_dm_thread(strings.DM_THANKS))

@@ -16,17 +16,19 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import or_, update
-from sqlmodel import col, select
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
 
 from bot.clock import Clock
 from bot.message_builder import strings
 from bot.message_builder.format import duration, escape, link
 from bot.platforms.base import Platform, PlatformError, Published, ReplyTarget, TransientError
+from bot.relay.kinds import TaskKind
+from bot.relay.queue import enqueue
 from bot.services.errors import UserError
+from bot.services.transitions import Audit, move_draft, move_item
 from bot.storage.db import Database
-from bot.storage.models import Draft, DraftStatus, Item, ItemState
-from bot.storage.queries import audit, enqueue
+from bot.storage.models import CLOSED_STATES, Draft, DraftStatus, Item, ItemState
 
 log = logging.getLogger(__name__)
 
@@ -121,36 +123,25 @@ class Publisher:
         count = 0
         for draft in stale:
             with self.db.session() as session:
-                won = session.execute(
-                    update(Draft)
-                    .where(
-                        col(Draft.id) == draft.id,
-                        col(Draft.status) == DraftStatus.PUBLISHING,
-                        col(Draft.claimed_until) < now,
-                    )
-                    .values(
-                        status=DraftStatus.FAILED,
-                        claimed_until=None,
-                        last_error="interrupted mid-send; check the platform before retrying",
-                    )
-                )
-                if won.rowcount != 1:  # type: ignore[attr-defined]
+                if not move_draft(
+                    session,
+                    draft_id=draft.id or 0,
+                    item_id=draft.item_id,
+                    to=DraftStatus.FAILED,
+                    only_from=(DraftStatus.PUBLISHING,),
+                    where=(col(Draft.claimed_until) < now,),
+                    values={
+                        "claimed_until": None,
+                        "last_error": "interrupted mid-send; check the platform before retrying",
+                    },
+                    audit=Audit(actor="system", action="interrupted", detail=f"draft {draft.id}"),
+                ):
                     continue
                 item = session.get(Item, draft.item_id)
                 assert item is not None
-                item.state = ItemState.FAILED
-                session.add(item)
-                label = self._label(item)
-                enqueue(
-                    session,
-                    kind="note",
-                    item_id=item.id or 0,
-                    text=strings.NOTE_INTERRUPTED.format(platform=label),
-                )
-                enqueue(session, kind="update_draft", item_id=item.id or 0, ref_id=draft.id)
-                enqueue(session, kind="update_item", item_id=item.id or 0)
-                audit(
-                    session, item_id=item.id, actor="system", action="interrupted", detail=f"draft {draft.id}"
+                move_item(session, item_id=draft.item_id, to=ItemState.FAILED)
+                self._note(
+                    session, draft.item_id, strings.NOTE_INTERRUPTED.format(platform=self._label(item))
                 )
             count += 1
         if count:
@@ -165,21 +156,20 @@ class Publisher:
                 raise UserError(strings.RETRY_NOT_FAILED)
             item = session.get(Item, draft.item_id)
             assert item is not None
-            if ItemState(item.state) in (ItemState.IGNORED, ItemState.SPAM, ItemState.REPLIED):
-                raise UserError(strings.ITEM_CLOSED.format(n=item.id, state=item.state))
-            won = session.execute(
-                update(Draft)
-                .where(col(Draft.id) == draft_id, col(Draft.status) == DraftStatus.FAILED)
-                .values(status=DraftStatus.APPROVED, attempts=0, next_attempt_at=None, last_error=None)
-            )
-            if won.rowcount != 1:  # type: ignore[attr-defined]
+            if item.state in CLOSED_STATES:
+                raise UserError(strings.ITEM_CLOSED.format(n=item.id, state=item.state.value))
+            if not move_draft(
+                session,
+                draft_id=draft_id,
+                item_id=draft.item_id,
+                to=DraftStatus.APPROVED,
+                only_from=(DraftStatus.FAILED,),
+                values={"attempts": 0, "next_attempt_at": None, "last_error": None},
+                audit=Audit(actor=user, action="retry", detail=f"draft {draft_id}"),
+            ):
                 raise UserError(strings.RETRY_NOT_FAILED)
-            item.state = ItemState.DRAFT
-            session.add(item)
-            enqueue(session, kind="note", item_id=item.id or 0, text=strings.NOTE_RETRY.format(user=user))
-            enqueue(session, kind="update_draft", item_id=item.id or 0, ref_id=draft_id)
-            enqueue(session, kind="update_item", item_id=item.id or 0)
-            audit(session, item_id=item.id, actor=user, action="retry", detail=f"draft {draft_id}")
+            move_item(session, item_id=draft.item_id, to=ItemState.DRAFT)
+            self._note(session, draft.item_id, strings.NOTE_RETRY.format(user=user))
         self.wake()
         return draft
 
@@ -198,41 +188,47 @@ class Publisher:
     def _claim(self, draft_id: int) -> Draft | None:
         now = self.clock.now()
         with self.db.session() as session:
-            won = session.execute(
-                update(Draft)
-                .where(
-                    col(Draft.id) == draft_id,
-                    col(Draft.status) == DraftStatus.APPROVED,
+            draft = session.get(Draft, draft_id)
+            if draft is None or not move_draft(
+                session,
+                draft_id=draft_id,
+                item_id=draft.item_id,
+                to=DraftStatus.PUBLISHING,
+                only_from=(DraftStatus.APPROVED,),
+                where=(
                     or_(col(Draft.send_at).is_(None), col(Draft.send_at) <= now),
                     or_(col(Draft.next_attempt_at).is_(None), col(Draft.next_attempt_at) <= now),
-                )
-                .values(
-                    status=DraftStatus.PUBLISHING, claimed_until=now + self.lease, attempts=Draft.attempts + 1
-                )
-            )
-            if won.rowcount != 1:  # type: ignore[attr-defined]
+                ),
+                values={"claimed_until": now + self.lease, "attempts": Draft.attempts + 1},
+                # Published or failed follows within seconds and re-renders then.
+                rerender=False,
+            ):
                 return None
-            return session.get(Draft, draft_id)
+            session.refresh(draft)
+            return draft
 
     def _published(self, draft: Draft, item: Item, published: Published, platform: Platform) -> None:
         now = self.clock.now()
+        item_id = item.id or 0
         with self.db.session() as session:
-            session.execute(
-                update(Draft)
-                .where(col(Draft.id) == draft.id)
-                .values(
-                    status=DraftStatus.PUBLISHED,
-                    published_id=published.external_id,
-                    published_url=published.url,
-                    published_at=now,
-                    claimed_until=None,
-                    last_error=None,
-                )
+            move_draft(
+                session,
+                draft_id=draft.id or 0,
+                item_id=item_id,
+                to=DraftStatus.PUBLISHED,
+                only_from=(DraftStatus.PUBLISHING,),
+                values={
+                    "published_id": published.external_id,
+                    "published_url": published.url,
+                    "published_at": now,
+                    "claimed_until": None,
+                    "last_error": None,
+                },
+                audit=Audit(
+                    actor=draft.decided_by or "system", action="published", detail=published.external_id
+                ),
             )
-            stored = session.get(Item, item.id)
-            assert stored is not None
-            stored.state = ItemState.REPLIED
-            session.add(stored)
+            move_item(session, item_id=item_id, to=ItemState.REPLIED)
             late = ""
             if draft.send_at is not None and now - draft.send_at > timedelta(seconds=60):
                 late = f" ({duration(now - draft.send_at)} after its scheduled time)"
@@ -242,16 +238,7 @@ class Publisher:
                 )
                 + late
             )
-            enqueue(session, kind="note", item_id=item.id or 0, text=note)
-            enqueue(session, kind="update_draft", item_id=item.id or 0, ref_id=draft.id)
-            enqueue(session, kind="update_item", item_id=item.id or 0)
-            audit(
-                session,
-                item_id=item.id,
-                actor=draft.decided_by or "system",
-                action="published",
-                detail=published.external_id,
-            )
+            self._note(session, item_id, note)
         log.info("publish.done item=%s draft=%s platform=%s", item.id, draft.id, platform.name)
         self.wake()
 
@@ -260,51 +247,52 @@ class Publisher:
     ) -> None:
         label = self._label(item)
         final = not transient or draft.attempts >= self.max_attempts
+        item_id = item.id or 0
+        audit = Audit(actor="system", action="failed" if final else "retrying", detail=reason)
         with self.db.session() as session:
             if final:
-                session.execute(
-                    update(Draft)
-                    .where(col(Draft.id) == draft.id)
-                    .values(status=DraftStatus.FAILED, claimed_until=None, last_error=reason[:500])
+                move_draft(
+                    session,
+                    draft_id=draft.id or 0,
+                    item_id=item_id,
+                    to=DraftStatus.FAILED,
+                    only_from=(DraftStatus.PUBLISHING,),
+                    values={"claimed_until": None, "last_error": reason[:500]},
+                    audit=audit,
                 )
-                stored = session.get(Item, item.id)
-                assert stored is not None
-                stored.state = ItemState.FAILED
-                session.add(stored)
+                move_item(session, item_id=item_id, to=ItemState.FAILED)
                 note = strings.NOTE_FAILED.format(reason=escape(reason))
-                enqueue(session, kind="update_item", item_id=item.id or 0)
             else:
                 delay = (
                     timedelta(seconds=retry_after)
                     if retry_after
                     else self.base_backoff * 2 ** (draft.attempts - 1)
                 )
-                session.execute(
-                    update(Draft)
-                    .where(col(Draft.id) == draft.id)
-                    .values(
-                        status=DraftStatus.APPROVED,
-                        claimed_until=None,
-                        last_error=reason[:500],
-                        next_attempt_at=self.clock.now() + delay,
-                    )
+                move_draft(
+                    session,
+                    draft_id=draft.id or 0,
+                    item_id=item_id,
+                    to=DraftStatus.APPROVED,
+                    only_from=(DraftStatus.PUBLISHING,),
+                    values={
+                        "claimed_until": None,
+                        "last_error": reason[:500],
+                        "next_attempt_at": self.clock.now() + delay,
+                    },
+                    audit=audit,
                 )
                 note = strings.NOTE_RETRYING.format(
                     platform=label, reason=escape(reason), attempt=draft.attempts + 1, limit=self.max_attempts
                 )
-            enqueue(session, kind="note", item_id=item.id or 0, text=note)
-            enqueue(session, kind="update_draft", item_id=item.id or 0, ref_id=draft.id)
-            audit(
-                session,
-                item_id=item.id,
-                actor="system",
-                action="failed" if final else "retrying",
-                detail=reason,
-            )
+            self._note(session, item_id, note)
         log.warning(
             "publish.%s item=%s draft=%s reason=%s", "failed" if final else "retry", item.id, draft.id, reason
         )
         self.wake()
+
+    @staticmethod
+    def _note(session: Session, item_id: int, text: str) -> None:
+        enqueue(session, TaskKind.NOTE, item_id=item_id, text=text)
 
     def _label(self, item: Item) -> str:
         platform = self.platforms.get(item.platform)

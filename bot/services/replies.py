@@ -7,21 +7,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.clock import Clock
 from bot.message_builder import strings
-from bot.message_builder.draft import draft_blocks, draft_fallback
 from bot.message_builder.format import duration, slack_date
 from bot.message_builder.notes import rejected_note
 from bot.platforms.base import Platform
+from bot.relay.kinds import TaskKind
+from bot.relay.queue import enqueue
 from bot.services.errors import UserError
-from bot.services.items import ensure_open, get_item, refresh
-from bot.services.relay import NotReady, Relay
+from bot.services.items import closed_meanwhile, ensure_open, get_item, refresh
+from bot.services.transitions import Audit, move_draft, move_item
 from bot.storage.db import Database
-from bot.storage.models import Draft, DraftStatus, Item, ItemState, SlackTask
-from bot.storage.queries import audit, enqueue
+from bot.storage.models import Draft, DraftStatus, Item, ItemState
 
 log = logging.getLogger(__name__)
 
@@ -91,9 +90,13 @@ class Replies:
             for older in session.exec(
                 select(Draft).where(Draft.item_id == item_id, col(Draft.status).in_(UNSENT))
             ).all():
-                older.status = DraftStatus.SUPERSEDED
-                session.add(older)
-                enqueue(session, kind="update_draft", item_id=item_id, ref_id=older.id)
+                move_draft(
+                    session,
+                    draft_id=older.id or 0,
+                    item_id=item_id,
+                    to=DraftStatus.SUPERSEDED,
+                    only_from=UNSENT,
+                )
             draft = Draft(
                 item_id=item_id,
                 text=text,
@@ -103,13 +106,18 @@ class Replies:
             )
             session.add(draft)
             session.flush()
-            item.state = ItemState.SCHEDULED if send_at else ItemState.DRAFT
-            enqueue(session, kind="draft_message", item_id=item_id, ref_id=draft.id)
+            if not move_item(
+                session,
+                item_id=item_id,
+                to=ItemState.SCHEDULED if send_at else ItemState.DRAFT,
+                audit=Audit(actor=author, action="drafted", detail=text),
+            ):
+                raise closed_meanwhile(session, item)
+            enqueue(session, TaskKind.DRAFT_MESSAGE, item_id=item_id, ref_id=draft.id)
             scheduled = (
                 strings.NOTE_SCHEDULED.format(user=author, when=slack_date(send_at)) if send_at else None
             )
             refresh(session, item, note=scheduled)
-            audit(session, item_id=item_id, actor=author, action="drafted", detail=text)
         log.info("replies.drafted item=%s draft=%s", item_id, draft.id)
         self.wake()
         return draft
@@ -136,7 +144,7 @@ class Replies:
             draft_id = self.pending_draft(session, item_id=item_id).id
         draft = session.get(Draft, draft_id)
         if draft is None:
-            raise UserError("That draft no longer exists.")
+            raise UserError(strings.DRAFT_GONE)
         if draft.status == DraftStatus.SUPERSEDED:
             raise UserError(strings.DRAFT_SUPERSEDED)
         if draft.status != DraftStatus.PENDING:
@@ -150,19 +158,20 @@ class Replies:
             draft_id = draft.id
             now = self.clock.now()
             # Conditional update: of two approvers clicking at once, exactly one wins.
-            won = session.execute(
-                update(Draft)
-                .where(col(Draft.id) == draft_id, col(Draft.status) == DraftStatus.PENDING)
-                .values(status=DraftStatus.APPROVED, decided_by=user, decided_at=now)
-            )
-            if won.rowcount != 1:  # type: ignore[attr-defined]
+            if not move_draft(
+                session,
+                draft_id=draft.id or 0,
+                item_id=draft.item_id,
+                to=DraftStatus.APPROVED,
+                only_from=(DraftStatus.PENDING,),
+                values={"decided_by": user, "decided_at": now},
+                audit=Audit(actor=user, action="approved", detail=f"draft {draft_id}"),
+            ):
                 raise UserError(strings.DRAFT_NOT_PENDING.format(status="already decided", verb="approved"))
-            enqueue(session, kind="update_draft", item_id=draft.item_id, ref_id=draft_id)
-            enqueue(session, kind="update_item", item_id=draft.item_id)
+            enqueue(session, TaskKind.UPDATE_ITEM, item_id=draft.item_id)
             if draft.send_at is not None and draft.send_at < now:
                 late = strings.NOTE_LATE_APPROVAL.format(late=duration(now - draft.send_at))
-                enqueue(session, kind="note", item_id=draft.item_id, text=late)
-            audit(session, item_id=draft.item_id, actor=user, action="approved", detail=f"draft {draft_id}")
+                enqueue(session, TaskKind.NOTE, item_id=draft.item_id, text=late)
             session.refresh(draft)
         log.info("replies.approved item=%s draft=%s", draft.item_id, draft_id)
         self.wake()
@@ -175,17 +184,34 @@ class Replies:
         self.require_approver(user, verb="reject")
         with self.db.session() as session:
             draft = self._decidable(session, draft_id=draft_id, item_id=item_id, verb="rejected")
-            draft.status = DraftStatus.REJECTED
-            draft.decided_by, draft.decided_at, draft.reason = user, self.clock.now(), reason.strip() or None
-            session.add(draft)
+            why = reason.strip() or None
+            if not move_draft(
+                session,
+                draft_id=draft.id or 0,
+                item_id=draft.item_id,
+                to=DraftStatus.REJECTED,
+                only_from=(DraftStatus.PENDING,),
+                values={"decided_by": user, "decided_at": self.clock.now(), "reason": why},
+                audit=Audit(actor=user, action="rejected", detail=why or ""),
+            ):
+                raise UserError(strings.DRAFT_NOT_PENDING.format(status="already decided", verb="rejected"))
+            session.refresh(draft)
             item = get_item(session, draft.item_id)
-            item.state = ItemState.CLAIMED if item.claimed_by else ItemState.NEW
+            move_item(
+                session, item_id=draft.item_id, to=ItemState.CLAIMED if item.claimed_by else ItemState.NEW
+            )
             refresh(session, item)
-            note, blocks = rejected_note(by=user, author=draft.author, reason=draft.reason)
-            enqueue(session, kind="note", item_id=draft.item_id, text=note, blocks=blocks)
-            enqueue(session, kind="update_draft", item_id=draft.item_id, ref_id=draft.id)
-            audit(session, item_id=draft.item_id, actor=user, action="rejected", detail=draft.reason or "")
+            note, blocks = rejected_note(by=user, author=draft.author, reason=why)
+            enqueue(session, TaskKind.NOTE, item_id=draft.item_id, text=note, blocks=blocks)
         self.wake()
+        return draft
+
+    def get_draft(self, draft_id: int) -> Draft:
+        """The draft whatever its status: for reading, such as its full text."""
+        with self.db.session() as session:
+            draft = session.get(Draft, draft_id)
+        if draft is None:
+            raise UserError(strings.DRAFT_GONE)
         return draft
 
     def editable(self, *, draft_id: int) -> tuple[Draft, Item]:
@@ -202,45 +228,4 @@ def _status_words(draft: Draft) -> str:
         DraftStatus.REJECTED: "rejected",
         DraftStatus.FAILED: "failed",
         DraftStatus.CANCELLED: "cancelled",
-    }.get(DraftStatus(draft.status), draft.status)
-
-
-# -- relay runners: the draft's own message in the thread ------------------------------------
-
-
-def _render(relay: Relay, draft_id: int) -> tuple[Draft, str, list[dict[str, object]]]:
-    with relay.db.session() as session:
-        draft = session.get(Draft, draft_id)
-        assert draft is not None
-        item = session.get(Item, draft.item_id)
-        assert item is not None
-    platform = relay.platforms.get(item.platform)
-    label = platform.label if platform else item.platform.title()
-    length = platform.reply_length(draft.text) if platform else len(draft.text)
-    limit = platform.max_reply_length if platform else 0
-    blocks = draft_blocks(draft, item=item, platform_label=label, length=length, limit=limit)
-    return draft, draft_fallback(draft, item=item), blocks
-
-
-def post_draft_message(relay: Relay, task: SlackTask) -> None:
-    assert task.ref_id is not None
-    draft, text, blocks = _render(relay, task.ref_id)
-    if draft.slack_ts:
-        return
-    posted = relay.post_in_thread(task.item_id, text=text, blocks=blocks)
-    with relay.db.session() as session:
-        session.execute(update(Draft).where(col(Draft.id) == draft.id).values(slack_ts=posted.ts))
-
-
-def update_draft_message(relay: Relay, task: SlackTask) -> None:
-    assert task.ref_id is not None
-    draft, text, blocks = _render(relay, task.ref_id)
-    if not draft.slack_ts:
-        raise NotReady("draft message not posted yet")
-    message = relay.message_of(task.item_id)
-    relay.client.chat_update(channel=message.channel, ts=draft.slack_ts, text=text, blocks=blocks)
-
-
-def register_runners(relay: Relay) -> None:
-    relay.register("draft_message", post_draft_message)
-    relay.register("update_draft", update_draft_message)
+    }.get(draft.status, draft.status)

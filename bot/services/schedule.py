@@ -21,12 +21,15 @@ from sqlmodel import col, select
 from bot.clock import Clock
 from bot.message_builder import strings
 from bot.message_builder.format import escape, slack_date
+from bot.relay.kinds import TaskKind
+from bot.relay.queue import enqueue
 from bot.services.errors import UserError
-from bot.services.items import ensure_open, get_item, refresh
+from bot.services.items import closed_meanwhile, ensure_open, get_item, refresh
 from bot.services.timezones import TimeZones
+from bot.services.transitions import Audit, move_draft, move_item
 from bot.storage.db import Database
 from bot.storage.models import Draft, DraftStatus, Item, ItemState
-from bot.storage.queries import audit, enqueue
+from bot.storage.queries import audit
 
 log = logging.getLogger(__name__)
 
@@ -112,9 +115,10 @@ class Schedules:
             if won.rowcount != 1:  # type: ignore[attr-defined]
                 raise UserError(strings.BEING_SENT.format(n=item_id))
             session.refresh(draft)
-            item.state = ItemState.SCHEDULED
+            if not move_item(session, item_id=item_id, to=ItemState.SCHEDULED):
+                raise closed_meanwhile(session, item)
             refresh(session, item, note=strings.NOTE_SCHEDULED.format(user=user, when=slack_date(send_at)))
-            enqueue(session, kind="update_draft", item_id=item_id, ref_id=draft.id)
+            enqueue(session, TaskKind.UPDATE_DRAFT, item_id=item_id, ref_id=draft.id)
             audit(session, item_id=item_id, actor=user, action="scheduled", detail=send_at.isoformat())
         log.info("schedule.set item=%s draft=%s", item_id, draft.id)
         self.wake()
@@ -133,17 +137,18 @@ class Schedules:
             if draft is None:
                 raise UserError(strings.NOT_SCHEDULED.format(n=item_id))
             # Back to awaiting approval: an approval was given for that time, not for "now".
-            won = session.execute(
-                update(Draft)
-                .where(col(Draft.id) == draft.id, col(Draft.status).in_(SCHEDULABLE))
-                .values(send_at=None, status=DraftStatus.PENDING, decided_by=None, decided_at=None)
-            )
-            if won.rowcount != 1:  # type: ignore[attr-defined]
+            if not move_draft(
+                session,
+                draft_id=draft.id or 0,
+                item_id=item_id,
+                to=DraftStatus.PENDING,
+                only_from=SCHEDULABLE,
+                values={"send_at": None, "decided_by": None, "decided_at": None},
+                audit=Audit(actor=user, action="unscheduled"),
+            ):
                 raise UserError(strings.BEING_SENT.format(n=item_id))
-            item.state = ItemState.DRAFT
+            move_item(session, item_id=item_id, to=ItemState.DRAFT)
             refresh(session, item, note=strings.NOTE_UNSCHEDULED.format(user=user))
-            enqueue(session, kind="update_draft", item_id=item_id, ref_id=draft.id)
-            audit(session, item_id=item_id, actor=user, action="unscheduled")
         self.wake()
 
     def queue(self) -> list[Queued]:

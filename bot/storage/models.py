@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any, TypeVar
 
-from sqlalchemy import UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import AutoString, Field, SQLModel
 
 
 def utcnow() -> datetime:
@@ -37,6 +40,26 @@ class DraftStatus(StrEnum):
     REJECTED = "rejected"
     SUPERSEDED = "superseded"  # replaced by a newer draft before it was sent
     CANCELLED = "cancelled"
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class EnumText(TypeDecorator[E]):
+    """A StrEnum stored as the plain VARCHAR the column always had: no schema change, no migration."""
+
+    impl = AutoString
+    cache_ok = True
+
+    def __init__(self, enum: type[E]) -> None:
+        super().__init__()
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum(value)
 
 
 class Account(SQLModel, table=True):
@@ -72,7 +95,9 @@ class Item(SQLModel, table=True):
     received_at: datetime = Field(default_factory=utcnow)
     edited_at: datetime | None = None
     removed: bool = False
-    state: str = Field(default=ItemState.NEW, index=True)
+    state: ItemState = Field(
+        default=ItemState.NEW, sa_column=Column("state", EnumText(ItemState), nullable=False, index=True)
+    )
     claimed_by: str | None = None
     owner_hint: bool = False
 
@@ -90,10 +115,9 @@ class ItemMessage(SQLModel, table=True):
 class SlackTask(SQLModel, table=True):
     """Durable relay to Slack: something to post or update, kept until Slack has it.
 
-    kind: "post_item" (the item's message), "update_item" (re-render it from the
-    database), "note" (a message in the item's thread, `text`/`blocks_json`), and
-    kinds about one draft or owner question named by `ref_id`. Messages are rendered
-    when the task runs, so they always show the latest state.
+    kind: a `bot.relay.kinds.TaskKind` value (what to post or re-render; `ref_id` names
+    the draft or owner question it is about). Messages are rendered when the task runs,
+    so they always show the latest state.
     """
 
     id: int | None = Field(default=None, primary_key=True)
@@ -123,7 +147,10 @@ class Draft(SQLModel, table=True):
     item_id: int = Field(foreign_key="item.id", index=True)
     text: str
     author: str
-    status: str = Field(default=DraftStatus.PENDING, index=True)
+    status: DraftStatus = Field(
+        default=DraftStatus.PENDING,
+        sa_column=Column("status", EnumText(DraftStatus), nullable=False, index=True),
+    )
     created_at: datetime = Field(default_factory=utcnow)
     decided_by: str | None = None
     decided_at: datetime | None = None

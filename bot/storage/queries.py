@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
-from typing import Any
-
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -16,7 +12,6 @@ from bot.storage.models import (
     Item,
     ItemMessage,
     OwnerQuestion,
-    SlackTask,
 )
 
 
@@ -44,41 +39,6 @@ def open_question_count(session: Session, *, item_id: int) -> int:
         .select_from(OwnerQuestion)
         .where(OwnerQuestion.item_id == item_id, col(OwnerQuestion.answered_at).is_(None))
     ).one()
-
-
-def enqueue(
-    session: Session,
-    *,
-    kind: str,
-    item_id: int,
-    ref_id: int | None = None,
-    text: str = "",
-    blocks: list[dict[str, Any]] | None = None,
-    not_before: datetime | None = None,
-) -> None:
-    """Queue something for Slack. Pending re-renders of one message collapse into one task."""
-    if kind.startswith("update_"):
-        pending = session.exec(
-            select(SlackTask.id).where(
-                SlackTask.item_id == item_id,
-                SlackTask.kind == kind,
-                SlackTask.ref_id == ref_id,
-                col(SlackTask.done).is_(False),
-                col(SlackTask.claimed_until).is_(None),
-            )
-        ).first()
-        if pending is not None:
-            return
-    session.add(
-        SlackTask(
-            kind=kind,
-            item_id=item_id,
-            ref_id=ref_id,
-            text=text,
-            blocks_json=json.dumps(blocks) if blocks else None,
-            not_before=not_before,
-        )
-    )
 
 
 def audit(session: Session, *, item_id: int | None, actor: str, action: str, detail: str = "") -> None:

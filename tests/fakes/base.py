@@ -239,11 +239,6 @@ class FakeServer:
             f"{self.name}: timed out after {timeout:.1f}s waiting for {what}; recent requests:\n{recent}"
         )
 
-    def notify(self) -> None:
-        """Wake waiters; call after changing fake state from a test thread."""
-        with self._cond:
-            self._changed()
-
     def _changed(self) -> None:
         """Record that state changed and wake waiters; caller holds the lock."""
         self._generation += 1

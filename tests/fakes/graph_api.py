@@ -270,11 +270,6 @@ class FakeGraph(FakeServer):
         body = self._error_body(UNEXPECTED, "OAuthException", 2, transient=True)
         self.fail_next(path_contains=path_contains, status=status, count=count, body=body)
 
-    def throttle(self, path_contains: str, *, count: int = 1, status: int = 400) -> None:
-        """Next matching requests get code 4 "(#4) Application request limit reached" (transient)."""
-        body = self._error_body("(#4) Application request limit reached", "OAuthException", 4, transient=True)
-        self.fail_next(path_contains=path_contains, status=status, count=count, body=body)
-
     # ----------------------------------------------------------------------------- assertions
 
     def fb_replies(self) -> list[dict[str, Any]]:

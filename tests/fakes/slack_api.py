@@ -100,28 +100,20 @@ class FakeSlack(FakeServer):
         self._views: dict[str, dict[str, Any]] = {}
         self._responses: dict[str, list[Any]] = {}
         self._refused_responses: dict[str, list[Any]] = {}
-        self._reactions: dict[tuple[str, str], list[str]] = {}
         self._users: dict[str, dict[str, Any]] = {}
         self._rate_limits: dict[str, list[int]] = {}
-        self._method_errors: dict[str, list[list[Any]]] = {}
         self._revoked: set[str] = set()
-        self._expired_triggers: set[str] = set()
         self._methods: dict[str, Handler] = {
-            "api.test": lambda p: {"ok": True, "args": p},
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
-            "chat.delete": self._delete,
             "chat.postEphemeral": self._post_ephemeral,
             "chat.getPermalink": self._permalink,
             "views.open": lambda p: self._open_view("views.open", p),
-            "views.push": lambda p: self._open_view("views.push", p),
             "views.update": self._update_view,
             "views.publish": self._publish_view,
             "users.info": self._users_info,
             "conversations.open": self._conversations_open,
-            "conversations.replies": self._replies,
-            "reactions.add": self._reactions_add,
         }
 
     # ----------------------------------------------------------------------------- test setup
@@ -174,25 +166,10 @@ class FakeSlack(FakeServer):
         with self._cond:
             self._rate_limits[method] = [count, retry_after]
 
-    def fail_method(self, method: str, error: str, *, count: int = 1) -> None:
-        """Answer the next ``count`` calls of ``method`` with HTTP 200 ``{"ok": false, "error": error}``."""
-        with self._cond:
-            self._method_errors.setdefault(method, []).append([error, count])
-
     def revoke_token(self, token: str) -> None:
         """Make ``token`` answer ``token_revoked`` from now on."""
         with self._cond:
             self._revoked.add(token)
-
-    def expire_trigger(self, trigger_id: str) -> None:
-        """Make ``views.open``/``views.push`` with this trigger answer ``expired_trigger_id``."""
-        with self._cond:
-            self._expired_triggers.add(trigger_id)
-
-    def register_method(self, method: str, handler: Handler) -> None:
-        """Serve an extra Web API method: ``handler(params) -> response dict`` (runs under the lock)."""
-        with self._cond:
-            self._methods[method] = handler
 
     def response_url(self, name: str) -> str:
         """A response_url on the fake for interaction payloads; posts to it land in :meth:`responses`."""
@@ -244,9 +221,9 @@ class FakeSlack(FakeServer):
             return [dict(e) for e in self._ephemerals if user is None or e.get("user") == user]
 
     def views_opened(self) -> list[dict[str, Any]]:
-        """views.open / views.push calls: ``{"method", "trigger_id", "view_id", "view"}``, in order."""
+        """views.open calls: ``{"method", "trigger_id", "view_id", "view"}``, in order."""
         with self._cond:
-            return [dict(v) for v in self._view_log if v["method"] in ("views.open", "views.push")]
+            return [dict(v) for v in self._view_log if v["method"] == "views.open"]
 
     def view_updates(self) -> list[dict[str, Any]]:
         """views.update / views.publish calls: ``{"method", "view_id", "external_id", "view", ...}``."""
@@ -263,11 +240,6 @@ class FakeSlack(FakeServer):
         """JSON bodies posted to :meth:`response_url` ``name`` (Bolt's ``respond()``), in order."""
         with self._cond:
             return list(self._responses.get(name, []))
-
-    def reactions(self, channel: str, ts: str) -> list[str]:
-        """Reaction names added to a message via reactions.add, in order."""
-        with self._cond:
-            return list(self._reactions.get((self.dm_channel(channel), ts), []))
 
     # ----------------------------------------------------------------------------- server side
 
@@ -307,14 +279,6 @@ class FakeSlack(FakeServer):
         auth_error = self._auth_error(call, params)
         if auth_error:
             return Response(200, _err(auth_error), headers)
-
-        queued = self._method_errors.get(method)
-        if queued:
-            queued[0][1] -= 1
-            error = queued[0][0]
-            if queued[0][1] <= 0:
-                queued.pop(0)
-            return Response(200, _err(error), headers)
 
         handler = self._methods.get(method)
         if handler is None:
@@ -440,13 +404,6 @@ class FakeSlack(FakeServer):
             "message": message,
         }
 
-    def _delete(self, p: dict[str, Any]) -> JSON:
-        channel_id = self.dm_channel(str(p.get("channel") or ""))
-        ts = str(p.get("ts") or "")
-        if self.messages.pop((channel_id, ts), None) is None:
-            return _err("message_not_found")
-        return {"ok": True, "channel": channel_id, "ts": ts}
-
     def _post_ephemeral(self, p: dict[str, Any]) -> JSON:
         payload = _decoded(p)
         if not payload.get("channel"):
@@ -506,8 +463,6 @@ class FakeSlack(FakeServer):
         view = payload.get("view")
         if not trigger_id or not isinstance(view, dict):
             return _err("invalid_arguments")
-        if trigger_id in self._expired_triggers:
-            return _err("expired_trigger_id")
         problems = view_problems(view)
         if problems:
             return _refused("invalid_arguments", problems)
@@ -605,31 +560,3 @@ class FakeSlack(FakeServer):
             return _err("too_many_users")
         channel_id = self.dm_channel(users[0]) if len(users) == 1 else "G" + "".join(u[1:4] for u in users)
         return {"ok": True, "channel": {"id": channel_id}}
-
-    def _replies(self, p: dict[str, Any]) -> JSON:
-        channel_id = self.dm_channel(str(p.get("channel") or ""))
-        ts = str(p.get("ts") or "")
-        if not channel_id:
-            return _err("channel_not_found")
-        found = [
-            {k: v for k, v in m.items() if k != "channel"}
-            for (ch, mts), m in sorted(self.messages.items(), key=lambda kv: _ts_key(kv[0][1]))
-            if ch == channel_id and (mts == ts or m.get("thread_ts") == ts)
-        ]
-        if not found:
-            return _err("thread_not_found")
-        return {"ok": True, "messages": found, "has_more": False, "response_metadata": {"next_cursor": ""}}
-
-    def _reactions_add(self, p: dict[str, Any]) -> JSON:
-        channel, ts, name = p.get("channel"), p.get("timestamp"), p.get("name")
-        if not channel:
-            return _err("channel_not_found")
-        if not ts:
-            return _err("no_item_specified")
-        if not name:
-            return _err("invalid_name")
-        names = self._reactions.setdefault((self.dm_channel(str(channel)), str(ts)), [])
-        if name in names:
-            return _err("already_reacted")
-        names.append(str(name))
-        return {"ok": True}

@@ -163,9 +163,6 @@ def test_slack_post_update_thread_and_permalink(slack: FakeSlack) -> None:
 
     link = client.chat_getPermalink(channel="C1", message_ts=first["ts"])["permalink"]
     assert link == f"https://fake.slack.com/archives/C1/p{first['ts'].replace('.', '')}"
-    replies = client.conversations_replies(channel="C1", ts=first["ts"])["messages"]
-    assert [m["text"] for m in replies] == ["card (sent)", "in thread"]
-    assert replies[0]["reply_count"] == 1
 
 
 def test_slack_form_encoded_blocks_are_decoded(slack: FakeSlack) -> None:
@@ -193,9 +190,6 @@ def test_slack_dm_users_ephemeral_views_and_respond(slack: FakeSlack) -> None:
     assert slack.view_updates()[0]["view_id"] == opened["id"]
     with pytest.raises(SlackApiError, match="invalid_arguments"):
         client.views_open(trigger_id="", view=view)
-
-    client.reactions_add(channel="C1", name="eyes", timestamp="1700000000.000100")
-    assert slack.reactions("C1", "1700000000.000100") == ["eyes"]
 
     WebhookClient(slack.response_url("r1")).send(text="done", replace_original=True)
     assert slack.responses("r1") == [{"text": "done", "replace_original": True}]

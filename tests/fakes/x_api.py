@@ -20,7 +20,6 @@ REPLY_NOT_ALLOWED = (
     "Reply to this conversation is not allowed because you have not been mentioned or otherwise "
     "engaged by the author of the post you are replying to."
 )
-REPLY_TO_DELETED = "You attempted to reply to a Tweet that is deleted or not visible to you."
 DUPLICATE = "You are not allowed to create a Tweet with duplicate content."
 
 _TWEET_FIELDS = {
@@ -98,7 +97,6 @@ class FakeX(FakeServer):
         self._mentions: list[str] = []
         self._published: list[str] = []
         self._refused: set[str] = set()
-        self._deleted: set[str] = set()
         self._limits: list[dict[str, Any]] = []
 
     # ----------------------------------------------------------------------------- test setup
@@ -147,11 +145,10 @@ class FakeX(FakeServer):
         with self._cond:
             self._refused.add(str(tweet_id))
 
-    def delete_tweet(self, tweet_id: str) -> None:
-        """The post disappears from mentions; replying to it gets X's "deleted or not visible" 403."""
+    def accept_replies_to(self, tweet_id: str) -> None:
+        """The author engaged after all: replies to ``tweet_id`` are accepted again."""
         with self._cond:
-            self._deleted.add(str(tweet_id))
-            self._changed()
+            self._refused.discard(str(tweet_id))
 
     def rate_limit(self, path_contains: str, reset_in: int, *, count: int | None = None) -> None:
         """Answer matching requests with 429 until ``reset_in`` seconds pass (or ``count`` are used).
@@ -347,7 +344,7 @@ class FakeX(FakeServer):
             for tweet_id in self._mentions:
                 tweet = self.tweets[tweet_id]
                 n = int(tweet_id)
-                if tweet_id in self._deleted or n <= since or (until is not None and n >= until):
+                if n <= since or (until is not None and n >= until):
                     continue
                 created = _parse_time(tweet["created_at"])
                 if (start and created and created < start) or (end and created and created > end):
@@ -405,8 +402,6 @@ class FakeX(FakeServer):
             return _invalid("text", str(text), "The `text` field is required when `media` is not present")
         reply = request.get("reply") or {}
         parent_id = str(reply.get("in_reply_to_tweet_id")) if reply.get("in_reply_to_tweet_id") else None
-        if parent_id in self._deleted:
-            return Response(403, problem(403, "Forbidden", REPLY_TO_DELETED), content_type=PROBLEM)
         if parent_id in self._refused:
             return Response(403, problem(403, "Forbidden", REPLY_NOT_ALLOWED), content_type=PROBLEM)
         if self.reject_duplicates and any(self.tweets[i]["text"] == text for i in self._published):

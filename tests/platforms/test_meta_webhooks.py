@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import select
 
 from bot.storage.models import Item
 from tests.fakes.graph_api import FakeGraph
-from tests.fakes.meta_webhooks import batch, fb_comment_change, ig_comment_change
+from tests.fakes.meta_webhooks import batch, fb_comment_change, ig_comment_change, sign
 from tests.fakes.slack_api import FakeSlack
-from tests.harness import APP_SECRET, IG_ID, INBOX, PAGE_ID, VERIFY_TOKEN, Bot, meta_signature
+from tests.harness import APP_SECRET, IG_ID, INBOX, PAGE_ID, VERIFY_TOKEN, Bot
 
 
 def _fb(comment_id: str = "555_1", message: str = "Do you ship to Canada?", **kw: object) -> dict:
@@ -57,7 +59,8 @@ def test_facebook_comment_reaches_the_inbox_once_however_often_delivered(
         assert bot.meta(_fb()).status_code == 200
     # Stored before the 200: the item is in the database already.
     assert [i.external_id for i in _items(bot)] == ["555_1"]
-    message = slack.wait_for(lambda: bot.item_messages() and bot.item_messages()[0])
+    # The webhook has no link to the comment; the message shows Graph's once it is fetched.
+    message = _latest_item_message(bot, slack, containing="comment_id=1")
     assert "#1" in message["text"] and "Jane Doe" in message["text"] and "Canada" in message["text"]
     rendered = str(message["blocks"])
     for expected in (
@@ -90,12 +93,46 @@ def test_instagram_comment_shows_the_post_link_and_author_profile(
         from_id="77",
     )
     assert bot.meta(payload).status_code == 200
-    message = slack.wait_for(lambda: bot.item_messages() and bot.item_messages()[0])
+    message = _latest_item_message(bot, slack, containing="/p/ABC123/")
     rendered = str(message["blocks"])
     assert "Instagram comment" in rendered
     assert "https://www.instagram.com/sam.eats" in rendered
     assert "https://www.instagram.com/p/ABC123/" in rendered
     assert "Is this vegan?" in message["text"]
+
+
+def _latest_item_message(bot: Bot, slack: FakeSlack, *, containing: str) -> dict[str, Any]:
+    """The first item message as the channel shows it now, once its blocks contain `containing`."""
+
+    def shown() -> dict[str, Any] | None:
+        posted = bot.item_messages()
+        latest = posted and slack.message(posted[0]["channel_id"], posted[0]["ts"])
+        return latest if latest and containing in str(latest["blocks"]) else None
+
+    return slack.wait_for(shown, message=f"item message showing {containing}")
+
+
+def test_a_slow_graph_permalink_does_not_hold_up_other_items(
+    bot: Bot, slack: FakeSlack, graph: FakeGraph
+) -> None:
+    graph.add_ig_media(media_id="1789", permalink="https://www.instagram.com/p/SLOW/")
+    graph.delay(3, path_contains="1789")  # the look-up of the first comment's post answers late
+    slow = ig_comment_change(
+        ig_account_id=IG_ID, comment_id="1790", media_id="1789", text="First", username="a", from_id="7"
+    )
+    assert bot.meta(slow).status_code == 200
+    graph.wait_for(lambda: graph.calls_to("1789"), message="the slow permalink look-up has started")
+    assert bot.meta(_fb(comment_id="555_2", message="Second")).status_code == 200
+    # Both items are in Slack while Graph is still thinking about the first one's link.
+    texts = slack.wait_for(
+        lambda: len(bot.item_messages()) == 2 and [m["text"] for m in bot.item_messages()],
+        message="both items posted",
+    )
+    assert texts[0].startswith("#1 ") and texts[1].startswith("#2 ")
+    first = bot.item_messages()[0]
+    assert "/p/SLOW/" not in str(slack.message(first["channel_id"], first["ts"]))
+    # Once Graph answers, the first item's message is edited to carry the better link.
+    _latest_item_message(bot, slack, containing="/p/SLOW/")
 
 
 def test_our_own_page_replies_are_not_items(bot: Bot) -> None:
@@ -140,8 +177,8 @@ def test_edited_and_removed_comments_update_the_item_message(bot: Bot, slack: Fa
 def test_unsigned_or_forged_webhooks_are_refused_and_leave_no_trace(bot: Bot, slack: FakeSlack) -> None:
     assert bot.meta(_fb(), sign=False).status_code == 401
     assert bot.meta(_fb(), signature="sha256=" + "0" * 64).status_code == 403
-    assert bot.meta(_fb(), signature=meta_signature(b"other body")).status_code == 403
-    assert bot.meta(_fb(), signature=meta_signature(b"x", secret="not-the-secret")).status_code == 403
+    assert bot.meta(_fb(), signature=sign(b"other body", APP_SECRET)).status_code == 403
+    assert bot.meta(_fb(), signature=sign(b"x", "not-the-secret")).status_code == 403
     bot.runtime.relay.drain()
     assert _items(bot) == []
     assert bot.item_messages() == []
@@ -157,7 +194,7 @@ def test_signed_but_malformed_bodies_get_400_never_500(bot: Bot) -> None:
         b'{"object": "page", "entry": [{"id": "111111", "changes": [{"field": "feed", '
         b'"value": {"item": "comment", "verb": "add"}}]}]}',
     ):
-        response = bot.meta(body, signature=meta_signature(body, APP_SECRET))
+        response = bot.meta(body, signature=sign(body, APP_SECRET))
         assert response.status_code == 400, body
     assert _items(bot) == []
     assert bot.http.get(bot.url + "/healthz").status_code == 200

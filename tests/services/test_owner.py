@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from bot.message_builder.ids import INPUT_ACTION, ActionId, BlockId, ViewId
@@ -157,7 +159,10 @@ def test_ask_by_command_and_answer_by_modal_each_to_its_own_question(
     assert any(f"<@{ALICE}>'s question" in n and "Yes, 30 days." in n for n in notes)
 
 
-def test_unrelated_dms_and_strangers_relay_nothing(make_bot: Any, slack: FakeSlack, graph: FakeGraph) -> None:
+def test_unrelated_dms_and_strangers_relay_nothing(
+    make_bot: Any, slack: FakeSlack, graph: FakeGraph, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.services.owner")
     bot = make_bot(owner_slack_user=OWNER)
     root = _item(bot, slack, graph)
     bot.command("ask-owner 1 Refund?", user=ALICE)
@@ -167,6 +172,11 @@ def test_unrelated_dms_and_strangers_relay_nothing(make_bot: Any, slack: FakeSla
     bot.thread_message(channel=DM, thread_ts=dm["ts"], text="I am not the owner", user=ALICE)
     bot.thread_message(channel=DM, thread_ts=dm["ts"], text="Yes.", user=OWNER)
     slack.wait_for(lambda: any("owner answered" in m["text"] for m in _thread(slack, root)))
+    # Listeners run after the ack, in any order: wait until both refused messages were handled.
+    slack.wait_for(
+        lambda: {"owner.unmatched_dm", "owner.dm_not_from_owner"} <= {r.getMessage() for r in caplog.records},
+        message="the unrelated DM and the stranger's message handled",
+    )
     relayed = " ".join(m["text"] for m in _thread(slack, root))
     assert "something else" not in relayed and "not the owner" not in relayed
 
@@ -179,18 +189,18 @@ def test_a_silent_owner_is_reminded_at_most_the_configured_times(
     root = _item(bot, slack, graph)
     bot.command("ask-owner 1 Refund?", user=ALICE)
     dm = _asked(bot, slack)[0]
-    assert bot.runtime.owner.remind_due() == 0
+    assert bot.runtime.services.owner.remind_due() == 0
     clock.advance(minutes=61)
     job = bot.runtime.scheduler.get_job("remind_owner")  # the bot's own clock looks every 30 s
     assert job is not None and job.trigger.interval.total_seconds() == 30
-    assert bot.runtime.owner.remind_due() == 1
+    assert bot.runtime.services.owner.remind_due() == 1
     reminder = slack.wait_for(lambda: slack.thread(DM, dm["ts"]) and slack.thread(DM, dm["ts"])[0])
     assert "Reminder" in reminder["text"]
     slack.wait_for(lambda: any("Reminded the owner (1 of 2)" in m["text"] for m in _thread(slack, root)))
     clock.advance(minutes=61)
-    assert bot.runtime.owner.remind_due() == 1
+    assert bot.runtime.services.owner.remind_due() == 1
     clock.advance(minutes=240)
-    assert bot.runtime.owner.remind_due() == 0  # two is the limit
+    assert bot.runtime.services.owner.remind_due() == 0  # two is the limit
     slack.wait_for(lambda: len(slack.thread(DM, dm["ts"])) == 2)
 
 
@@ -203,7 +213,7 @@ def test_answered_questions_are_not_reminded(make_bot: Any, slack: FakeSlack, gr
     bot.thread_message(channel=DM, thread_ts=dm["ts"], text="Yes.", user=OWNER)
     slack.wait_for(lambda: any("Thanks!" in m["text"] for m in slack.thread(DM, dm["ts"])))
     clock.advance(hours=5)
-    assert bot.runtime.owner.remind_due() == 0
+    assert bot.runtime.services.owner.remind_due() == 0
 
 
 def test_no_owner_configured_says_how_to_set_it(make_bot: Any, slack: FakeSlack, graph: FakeGraph) -> None:

@@ -42,12 +42,12 @@ def test_scheduled_by_command_goes_out_at_its_time_not_before(
     slack.wait_for(lambda: "scheduled this reply for" in _thread_text(slack, root))
     bot.command("approve 1", user=BOB)
     clock.set(datetime(2026, 11, 26, 7, 59, 59, tzinfo=UTC))
-    assert bot.runtime.publisher.publish_due() == 0
+    assert bot.runtime.services.publisher.publish_due() == 0
     assert graph.fb_replies() == []
     clock.set(datetime(2026, 11, 26, 8, 0, 0, tzinfo=UTC))
     graph.wait_for(lambda: graph.fb_replies())  # the scheduler's own sweep sends it
     slack.wait_for(lambda: "Published" in _thread_text(slack, root))
-    bot.runtime.publisher.publish_due()
+    bot.runtime.services.publisher.publish_due()
     assert len(graph.fb_replies()) == 1
 
 
@@ -60,7 +60,7 @@ def test_unapproved_at_its_time_it_goes_out_when_approved_and_says_late(
     bot.command("draft 1 Friday!", user=ALICE)
     bot.command("schedule 1 in 10 minutes", user=ALICE)
     clock.advance(minutes=25)
-    assert bot.runtime.publisher.publish_due() == 0  # no approval, no send
+    assert bot.runtime.services.publisher.publish_due() == 0  # no approval, no send
     bot.command("approve 1", user=BOB)
     graph.wait_for(lambda: graph.fb_replies())
     slack.wait_for(lambda: "Approved 15 min after its scheduled time" in _thread_text(slack, root))
@@ -104,7 +104,7 @@ def test_queue_lists_in_the_callers_zone_and_cancel_takes_it_off(
     assert "off the schedule" in _answer(slack, name)
     slack.wait_for(lambda: "took the reply off the schedule" in _thread_text(slack, root))
     clock.set(datetime(2026, 11, 27, 13, 0, 1, tzinfo=UTC))
-    assert bot.runtime.publisher.publish_due() == 0
+    assert bot.runtime.services.publisher.publish_due() == 0
     _, name = bot.command("queue", user=BOB)
     assert "No replies are scheduled" in _answer(slack, name)
 

@@ -1,0 +1,24 @@
+"""What Slack listeners may use: the domain services, and nothing that reaches the database directly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.services.items import Items
+from bot.services.owner import Owner
+from bot.services.publisher import Publisher
+from bot.services.replies import Replies
+from bot.services.schedule import Schedules
+from bot.services.timezones import TimeZones
+
+
+@dataclass(frozen=True)
+class Services:
+    clock: Clock
+    items: Items
+    replies: Replies
+    publisher: Publisher
+    schedules: Schedules
+    zones: TimeZones
+    owner: Owner

@@ -1,0 +1,37 @@
+"""What the relay can be asked to do: one member per kind of `SlackTask`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TaskKind(StrEnum):
+    # The item's own message in its channel.
+    POST_ITEM = "post_item"
+    UPDATE_ITEM = "update_item"
+    # A message in the item's thread (`text`, `blocks_json`).
+    NOTE = "note"
+    # A draft's message in the item's thread (`ref_id` is the draft).
+    DRAFT_MESSAGE = "draft_message"
+    UPDATE_DRAFT = "update_draft"
+    # The owner's DM about a question (`ref_id` is the question).
+    OWNER_DM = "owner_dm"
+    UPDATE_OWNER_DM = "update_owner_dm"
+    OWNER_REMINDER = "owner_reminder"
+    OWNER_THANKS = "owner_thanks"
+    # A platform look-up, kept off the Slack worker: a slow platform must not delay Slack posts.
+    FETCH_PERMALINK = "fetch_permalink"
+
+    @property
+    def collapses(self) -> bool:
+        """A re-render from the database: several pending ones of one message are one task."""
+        return self in _RERENDERS
+
+    @property
+    def talks_to_slack(self) -> bool:
+        return self is not TaskKind.FETCH_PERMALINK
+
+
+_RERENDERS = frozenset({TaskKind.UPDATE_ITEM, TaskKind.UPDATE_DRAFT, TaskKind.UPDATE_OWNER_DM})
+SLACK_KINDS = frozenset(kind for kind in TaskKind if kind.talks_to_slack)
+PLATFORM_KINDS = frozenset(TaskKind) - SLACK_KINDS

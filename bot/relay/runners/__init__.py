@@ -1,0 +1,1 @@
+"""What each task kind does, grouped by the message it is about."""

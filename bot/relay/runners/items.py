@@ -1,0 +1,128 @@
+"""The item's own message, notes in its thread, and the platform permalink look-up."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from bot.message_builder.item import ItemView, fallback_text, item_blocks
+from bot.platforms.base import Platform
+from bot.relay.errors import NotReady
+from bot.relay.kinds import TaskKind
+from bot.relay.queue import enqueue
+from bot.relay.runners.threads import Threads
+from bot.relay.worker import Runner
+from bot.storage.models import Account, Item, ItemMessage, ItemState, SlackTask
+from bot.storage.queries import latest_draft, open_question_count
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ItemRunners:
+    threads: Threads
+    platforms: Mapping[str, Platform]
+
+    def runners(self) -> dict[TaskKind, Runner]:
+        return {
+            TaskKind.POST_ITEM: self.post_item,
+            TaskKind.UPDATE_ITEM: self.update_item,
+            TaskKind.NOTE: self.post_note,
+        }
+
+    def item_view(self, session: Session, item: Item) -> ItemView:
+        assert item.id is not None
+        platform = self.platforms.get(item.platform)
+        return ItemView(
+            item=item,
+            platform_label=platform.label if platform else item.platform.title(),
+            draft=latest_draft(session, item_id=item.id),
+            waiting_owner=open_question_count(session, item_id=item.id) > 0
+            and item.state is not ItemState.REPLIED,
+        )
+
+    def post_item(self, task: SlackTask) -> None:
+        db, client = self.threads.db, self.threads.client
+        with db.session() as session:
+            if session.get(ItemMessage, task.item_id) is not None:
+                return  # already posted (a retried task after a lost acknowledgement)
+            item = session.get(Item, task.item_id)
+            assert item is not None
+            account = session.get(Account, item.account_id)
+            assert account is not None
+            root = session.get(ItemMessage, item.root_item_id) if item.root_item_id else None
+            if item.root_item_id and root is None:
+                raise NotReady("root item not posted yet")
+            view = self.item_view(session, item)
+        # Posted with the link it came with; `fetch_permalink` improves it later, off this path.
+        response = client.chat_postMessage(
+            channel=account.slack_channel,
+            text=fallback_text(view),
+            blocks=item_blocks(view),
+            thread_ts=root.thread_ts if root else None,
+            unfurl_links=False,
+            unfurl_media=False,
+            metadata={"event_type": "social_inbox_item", "event_payload": {"item_id": item.id}},
+        )
+        ts, channel = str(response["ts"]), str(response["channel"])
+        with db.session() as session:
+            session.add(
+                ItemMessage(
+                    item_id=task.item_id, channel=channel, ts=ts, thread_ts=root.thread_ts if root else ts
+                )
+            )
+        log.info("relay.posted item=%s channel=%s", item.id, channel)
+
+    def update_item(self, task: SlackTask) -> None:
+        message = self.threads.message_of(task.item_id)
+        with self.threads.db.session() as session:
+            item = session.get(Item, task.item_id)
+            assert item is not None
+            view = self.item_view(session, item)
+        self.threads.client.chat_update(
+            channel=message.channel, ts=message.ts, text=fallback_text(view), blocks=item_blocks(view)
+        )
+
+    def post_note(self, task: SlackTask) -> None:
+        blocks = json.loads(task.blocks_json) if task.blocks_json else None
+        self.threads.post_in_thread(task.item_id, text=task.text, blocks=blocks)
+
+
+@dataclass(frozen=True)
+class PermalinkRunners:
+    """Webhooks carry no link to a comment; the platform may know a better one.
+
+    Worked by its own relay thread, so a slow platform answer delays only other look-ups,
+    never a Slack post. A better link is stored and the item's message re-rendered.
+    """
+
+    threads: Threads
+    platforms: Mapping[str, Platform]
+    wake_slack: Callable[[], None]
+
+    def runners(self) -> dict[TaskKind, Runner]:
+        return {TaskKind.FETCH_PERMALINK: self.fetch_permalink}
+
+    def fetch_permalink(self, task: SlackTask) -> None:
+        db = self.threads.db
+        with db.session() as session:
+            item = session.get(Item, task.item_id)
+            assert item is not None
+        platform = self.platforms.get(item.platform)
+        if platform is None:
+            return
+        better = platform.permalink(external_id=item.external_id, conversation_id=item.conversation_id)
+        if not better or better == item.url:
+            return
+        with db.session() as session:
+            stored = session.get(Item, task.item_id)
+            assert stored is not None
+            stored.url = better
+            session.add(stored)
+            enqueue(session, TaskKind.UPDATE_ITEM, item_id=task.item_id)
+        log.info("relay.permalink item=%s", task.item_id)
+        self.wake_slack()

@@ -11,7 +11,9 @@ from slack_sdk import WebClient
 
 from bot.message_builder import strings
 from bot.message_builder.draft import reject_modal, reply_modal
+from bot.message_builder.full_text import DRAFT, QUESTION, parse_ref, text_modal
 from bot.message_builder.ids import ActionId
+from bot.message_builder.item import full_text_modal
 from bot.message_builder.owner import answer_modal, ask_owner_modal
 from bot.services.errors import UserError
 from bot.services.replies import limit_note
@@ -132,6 +134,29 @@ def use_as_reply(services: Services, body: dict[str, Any], client: WebClient) ->
     return strings.USED_AS_REPLY.format(n=question.item_id)
 
 
+def full_text(services: Services, body: dict[str, Any], client: WebClient) -> None:
+    """Whoever sees a shortened text may read all of it: it is in the channel or DM they see,
+    or public on the platform already."""
+    ref = parse_ref(_value(body))
+    if ref is None:
+        raise UserError("That button is out of date; use the item's latest message.")
+    kind, number = ref
+    if kind == "item":
+        item = services.items.item(number)
+        platform = services.replies.platforms.get(item.platform)
+        label = platform.label if platform else item.platform.title()
+        view = full_text_modal(item=item, platform_label=label)
+    elif kind == DRAFT:
+        draft = services.replies.get_draft(number)
+        view = text_modal(title=f"Draft for #{draft.item_id}", head=[], text=draft.text)
+    else:
+        question = services.owner.question(number)
+        words = question.question if kind == QUESTION else question.answer or ""
+        title = f"{'Question' if kind == QUESTION else 'Answer'} on #{question.item_id}"
+        view = text_modal(title=title, head=[], text=words)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
 def open_in_channel(services: Services, body: dict[str, Any], client: WebClient) -> None:
     return None  # a link button: Slack opens the URL; the click only needs its ack
 
@@ -149,5 +174,6 @@ def register(app: App, *, services: Services) -> None:
         (ActionId.ANSWER, answer),
         (ActionId.USE_AS_REPLY, use_as_reply),
         (ActionId.OPEN_IN_CHANNEL, open_in_channel),
+        (ActionId.FULL_TEXT, full_text),
     ):
         app.action(action_id.value)(_guarded(fn, services))

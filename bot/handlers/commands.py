@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 
 from bot.message_builder import strings
+from bot.message_builder.format import escape
 from bot.message_builder.inbox import inbox_blocks, queue_blocks
 from bot.services.errors import UserError
 from bot.services.schedule import local_format
@@ -35,7 +36,7 @@ class Command:
     def item(self, *, rest_hint: str = "") -> int:
         found = _NUMBER.fullmatch(self._args[0]) if self._args else None
         if not found:
-            raise UserError(strings.NEEDS_ITEM.format(sub=self.sub, rest=rest_hint))
+            raise UserError(strings.NEEDS_ITEM.format(sub=escape(self.sub), rest=rest_hint))
         return int(found.group(1))
 
     @property
@@ -150,7 +151,7 @@ def register(app: App, *, services: Services) -> None:
         handler = HANDLERS.get(command.sub)
         try:
             if handler is None:
-                raise UserError(strings.UNKNOWN_SUBCOMMAND.format(sub=command.sub))
+                raise UserError(strings.UNKNOWN_SUBCOMMAND.format(sub=escape(command.sub)))
             answer = handler(services, command, user, body)
         except UserError as exc:
             log.info("command.refused sub=%s user=%s", command.sub, user)

@@ -5,13 +5,45 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.message_builder.format import escape, link, quote, slack_date
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DateTimePickerElement,
+    InputBlock,
+    MarkdownTextObject,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.message_builder.format import (
+    INPUT_LIMIT,
+    clean,
+    escape,
+    fallback,
+    link,
+    plain,
+    shorten,
+    slack_date,
+    slack_len,
+)
+from bot.message_builder.full_text import DRAFT, full_text_button
 from bot.message_builder.ids import INPUT_ACTION, ActionId, BlockId, ViewId
+from bot.message_builder.item import author_context
 from bot.storage.models import Draft, DraftStatus, Item
+
+REASON_LIMIT = 1000  # a rejection reason or error shown in a context line
 
 
 def draft_fallback(draft: Draft, *, item: Item) -> str:
-    return f"Draft reply to #{item.id} by <@{draft.author}>: {draft.text}"[:3000]
+    return fallback(f"Draft reply to #{item.id} by <@{draft.author}>: {escape(draft.text)}")
+
+
+def _short(text: str) -> str:
+    return escape(shorten(text, REASON_LIMIT)[0])
 
 
 def draft_status_line(draft: Draft, *, late_by: str | None = None) -> str:
@@ -32,10 +64,10 @@ def draft_status_line(draft: Draft, *, late_by: str | None = None) -> str:
     if status is DraftStatus.PUBLISHED:
         return f":white_check_mark: Approved by <@{draft.decided_by}> · {link(draft.published_url or '', 'published')}"
     if status is DraftStatus.REJECTED:
-        reason = f": {escape(draft.reason)}" if draft.reason else ""
+        reason = f": {_short(draft.reason)}" if draft.reason else ""
         return f":x: Rejected by <@{draft.decided_by}>{reason}"
     if status is DraftStatus.FAILED:
-        return f":warning: Failed: {escape(draft.last_error or 'unknown error')}"
+        return f":warning: Failed: {_short(draft.last_error or 'unknown error')}"
     if status is DraftStatus.SUPERSEDED:
         return ":arrows_counterclockwise: Replaced by a newer draft"
     return ":no_entry_sign: Cancelled"
@@ -44,47 +76,40 @@ def draft_status_line(draft: Draft, *, late_by: str | None = None) -> str:
 def draft_blocks(
     draft: Draft, *, item: Item, platform_label: str, length: int, limit: int
 ) -> list[dict[str, Any]]:
-    header = f":memo: *Draft reply to #{item.id}* by <@{draft.author}> · {platform_label} · {length}/{limit}"
-    blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": header}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": quote(draft.text)}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": draft_status_line(draft)}]},
+    header = f":memo: *Draft reply to #{item.id}* by <@{draft.author}> · {escape(platform_label)} · {length}/{limit}"
+    body, cut = shorten(draft.text, 2900)
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=header)),
+        SectionBlock(text=plain(body)),
     ]
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=draft_status_line(draft))]))
     value = str(draft.id)
     status = DraftStatus(draft.status)
+    buttons: list[Any] = []
     if status is DraftStatus.PENDING:
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": f"draft:{draft.id}",
-                "elements": [
-                    _button("Approve", ActionId.APPROVE, value, style="primary"),
-                    _button("Edit", ActionId.EDIT, value),
-                    _button("Reject", ActionId.REJECT, value, style="danger"),
-                ],
-            }
-        )
+        buttons = [
+            ButtonElement(text="Approve", action_id=ActionId.APPROVE, value=value, style="primary"),
+            ButtonElement(text="Edit", action_id=ActionId.EDIT, value=value),
+            ButtonElement(text="Reject", action_id=ActionId.REJECT, value=value, style="danger"),
+        ]
     elif status is DraftStatus.FAILED:
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": f"draft:{draft.id}",
-                "elements": [_button("Retry", ActionId.RETRY, value, style="primary")],
-            }
-        )
-    return blocks
+        buttons = [ButtonElement(text="Retry", action_id=ActionId.RETRY, value=value, style="primary")]
+    if cut:
+        buttons.append(full_text_button(f"{DRAFT}:{draft.id}"))
+    if buttons:
+        blocks.append(ActionsBlock(block_id=f"draft:{draft.id}", elements=buttons))
+    return [block.to_dict() for block in blocks]
 
 
-def _button(text: str, action_id: ActionId, value: str, *, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {
-        "type": "button",
-        "action_id": action_id,
-        "text": {"type": "plain_text", "text": text},
-        "value": value,
-    }
-    if style:
-        button["style"] = style
-    return button
+def input_prefill(text: str) -> tuple[str, bool]:
+    """What a plain-text input can hold of `text` (Slack allows 3,000), and whether it was cut."""
+    text = clean(text)
+    if slack_len(text) <= INPUT_LIMIT:
+        return text, False
+    cut = text[:INPUT_LIMIT]
+    while slack_len(cut) > INPUT_LIMIT:
+        cut = cut[:-1]
+    return cut, True
 
 
 def reply_modal(
@@ -96,68 +121,66 @@ def reply_modal(
     initial: str = "",
     draft_id: int | None = None,
 ) -> dict[str, Any]:
-    text_input: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": INPUT_ACTION,
-        "multiline": True,
-        "max_length": 3000,
-        "placeholder": {"type": "plain_text", "text": f"Your reply on {platform_label}"},
-    }
-    if initial:
-        text_input["initial_value"] = initial
-    return {
-        "type": "modal",
-        "callback_id": ViewId.REPLY,
-        "private_metadata": json.dumps({"item_id": item.id, "draft_id": draft_id}),
-        "title": {"type": "plain_text", "text": f"Reply to #{item.id}"},
-        "submit": {"type": "plain_text", "text": "Post draft"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            {
-                "type": "section",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": f"*{escape(item.author_name)}* on {platform_label}:\n{quote(item.text, limit=1500)}",
-                },
-            },
-            {
-                "type": "input",
-                "block_id": BlockId.REPLY_TEXT,
-                "label": {"type": "plain_text", "text": "Reply"},
-                "hint": {
-                    "type": "plain_text",
-                    "text": f"Up to {limit} characters on {platform_label}{limit_note}. "
-                    "An approver approves it before it goes out.",
-                },
-                "element": text_input,
-            },
-            {
-                "type": "input",
-                "block_id": BlockId.SEND_AT,
-                "optional": True,
-                "label": {"type": "plain_text", "text": "Send at (optional)"},
-                "hint": {"type": "plain_text", "text": "Leave empty to send as soon as it is approved."},
-                "element": {"type": "datetimepicker", "action_id": INPUT_ACTION},
-            },
-        ],
-    }
+    prefill, cut = input_prefill(initial)
+    label = shorten(platform_label, 60)[0]
+    hint = f"Up to {limit} characters on {label}{limit_note}. An approver approves it before it goes out."
+    if cut:
+        hint = (
+            "This draft is longer than the 3,000 characters a Slack text box holds, so only its start is "
+            "here; sending this replaces the draft. For a longer reply use /social draft."
+        )
+    text_input = PlainTextInputElement(
+        action_id=INPUT_ACTION,
+        multiline=True,
+        # Not the platform's limit: X counts every link as 23, so a valid reply can be longer.
+        max_length=INPUT_LIMIT,
+        placeholder=PlainTextObject(text=f"Your reply on {label}"),
+        initial_value=prefill or None,
+    )
+    blocks: list[Block] = [
+        author_context(item, suffix=f"on {escape(label)} wrote:"),
+        SectionBlock(text=plain(item.text, limit=1500)),
+        InputBlock(
+            block_id=BlockId.REPLY_TEXT,
+            label=PlainTextObject(text="Reply"),
+            hint=PlainTextObject(text=hint),
+            element=text_input,
+        ),
+        InputBlock(
+            block_id=BlockId.SEND_AT,
+            optional=True,
+            label=PlainTextObject(text="Send at (optional)"),
+            hint=PlainTextObject(text="Leave empty to send as soon as it is approved."),
+            element=DateTimePickerElement(action_id=INPUT_ACTION),
+        ),
+    ]
+    return View(
+        type="modal",
+        callback_id=ViewId.REPLY,
+        private_metadata=json.dumps({"item_id": item.id, "draft_id": draft_id}),
+        title=PlainTextObject(text=f"Reply to #{item.id}"),
+        submit=PlainTextObject(text="Post draft"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=blocks,
+    ).to_dict()
 
 
 def reject_modal(*, draft_id: int, item_id: int) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": ViewId.REJECT,
-        "private_metadata": json.dumps({"draft_id": draft_id, "item_id": item_id}),
-        "title": {"type": "plain_text", "text": f"Reject draft for #{item_id}"},
-        "submit": {"type": "plain_text", "text": "Reject"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": BlockId.REASON,
-                "optional": True,
-                "label": {"type": "plain_text", "text": "Reason (shown to the drafter)"},
-                "element": {"type": "plain_text_input", "action_id": INPUT_ACTION, "multiline": True},
-            }
+    return View(
+        type="modal",
+        callback_id=ViewId.REJECT,
+        private_metadata=json.dumps({"draft_id": draft_id, "item_id": item_id}),
+        title=PlainTextObject(text=f"Reject draft #{item_id}"),
+        submit=PlainTextObject(text="Reject"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[
+            InputBlock(
+                block_id=BlockId.REASON,
+                optional=True,
+                label=PlainTextObject(text="Reason (shown to the drafter)"),
+                element=PlainTextInputElement(
+                    action_id=INPUT_ACTION, multiline=True, max_length=REASON_LIMIT
+                ),
+            )
         ],
-    }
+    ).to_dict()

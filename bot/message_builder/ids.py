@@ -15,6 +15,7 @@ class ActionId(StrEnum):
     ANSWER = "owner_answer"
     OPEN_IN_CHANNEL = "owner_open_in_channel"
     USE_AS_REPLY = "answer_use_as_reply"
+    FULL_TEXT = "item_full_text"  # opens a modal with an item's whole text; value: the item id
 
 
 class ViewId(StrEnum):

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
+
 from bot.message_builder import strings
-from bot.message_builder.format import age, escape, link
-from bot.message_builder.item import KIND
+from bot.message_builder.format import age, escape, link, plain
+from bot.message_builder.item import KIND, author_text
 from bot.storage.models import ItemState
 
 if TYPE_CHECKING:
@@ -24,50 +26,56 @@ STATE_SHORT = {
     ItemState.WAITING_OWNER: "waiting for owner",
     ItemState.FAILED: "failed",
 }
+WORDS = 200  # of each text in a list; the item's own message shows the rest
+MAX_ENTRIES = 49  # a message takes 50 blocks; one is the header
+
+
+def _words(text: str) -> Any:
+    return plain(" ".join(text.split()), limit=WORDS)
 
 
 def inbox_blocks(items: list[OpenItem], *, now: datetime) -> list[dict[str, Any]]:
     if not items:
-        return [{"type": "section", "text": {"type": "mrkdwn", "text": strings.INBOX_EMPTY}}]
-    lines = []
-    for entry in items:
+        return [SectionBlock(text=MarkdownTextObject(text=strings.INBOX_EMPTY)).to_dict()]
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=strings.INBOX_HEADER))]
+    for entry in items[:MAX_ENTRIES]:
         item = entry.item
-        words = escape(item.text.replace("\n", " "))
-        words = words if len(words) <= 80 else words[:79] + "…"
-        state = STATE_SHORT.get(ItemState(item.state), item.state)
+        state = STATE_SHORT.get(ItemState(item.state), escape(item.state))
         if item.claimed_by:
             state += f", <@{item.claimed_by}>"
         owner = " · :hourglass_flowing_sand: waiting for owner" if entry.waiting_owner else ""
-        lines.append(
+        line = (
             f"*#{item.id}* · {age((now - entry.received_at).total_seconds())} · "
-            f"{link(item.url, item.platform.title() + ' ' + KIND.get(item.platform, 'item'))} · "
-            f"{escape(item.author_name)} · _{state}_{owner}\n>{words}"
+            f"{link(item.url, item.platform.title() + ' ' + KIND.get(item.platform, 'item'))} · _{state}_{owner}"
         )
-    # One section per item keeps each under Slack's 3,000 characters; a message takes 50 blocks.
-    header = {"type": "section", "text": {"type": "mrkdwn", "text": strings.INBOX_HEADER}}
-    return [header] + [{"type": "section", "text": {"type": "mrkdwn", "text": line}} for line in lines[:49]]
+        # Names and words from outside go in plain-text fields: shown as written, never formatted.
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(text=line),
+                fields=[plain(author_text(item), limit=WORDS), _words(item.text)],
+            )
+        )
+    return [block.to_dict() for block in blocks]
 
 
 def queue_blocks(entries: list[Queued], *, zone: ZoneInfo, now: datetime) -> list[dict[str, Any]]:
     from bot.services.schedule import local_format
 
     if not entries:
-        return [{"type": "section", "text": {"type": "mrkdwn", "text": strings.QUEUE_EMPTY}}]
-    blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": strings.QUEUE_HEADER.format(zone=zone.key)}}
+        return [SectionBlock(text=MarkdownTextObject(text=strings.QUEUE_EMPTY)).to_dict()]
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=strings.QUEUE_HEADER.format(zone=escape(zone.key))))
     ]
-    for entry in entries[:49]:
+    for entry in entries[:MAX_ENTRIES]:
         draft, item = entry.draft, entry.item
         assert draft.send_at is not None
         approval = (
             f"approved by <@{draft.decided_by}>" if draft.status == "approved" else "*awaiting approval*"
         )
         overdue = " · overdue, waiting for approval" if draft.send_at <= now else ""
-        words = escape(draft.text.replace("\n", " "))
-        words = words if len(words) <= 80 else words[:79] + "…"
         line = (
             f"*#{item.id}* · {item.platform.title()} · {local_format(draft.send_at, zone)} · {approval}"
-            f" · drafted by <@{draft.author}>{overdue}\n>{words}"
+            f" · drafted by <@{draft.author}>{overdue}"
         )
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": line}})
-    return blocks
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=line), fields=[_words(draft.text)]))
+    return [block.to_dict() for block in blocks]

@@ -5,12 +5,35 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.message_builder.format import escape, link, quote, slack_date
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+)
+
+from bot.message_builder.format import (
+    SECTION_LIMIT,
+    chunks,
+    escape,
+    fallback,
+    link,
+    plain,
+    shorten,
+    slack_date,
+)
+from bot.message_builder.full_text import full_text_button, text_modal
 from bot.message_builder.ids import ActionId
 from bot.storage.models import CLOSED_STATES, Draft, Item, ItemState
 
 PLATFORM_EMOJI = {"x": ":bird:", "facebook": ":large_blue_circle:", "instagram": ":camera:"}
 KIND = {"x": "mention", "facebook": "comment", "instagram": "comment"}
+AUTHOR_LIMIT = 300  # a name longer than this is shortened in messages; Full text shows it whole
 
 
 @dataclass(frozen=True)
@@ -23,11 +46,19 @@ class ItemView:
     waiting_owner: bool = False
 
 
+def author_text(item: Item) -> str:
+    """The author as written (unescaped): name, and handle when it says something more."""
+    if item.author_handle and item.author_handle != item.author_name:
+        return f"{item.author_name} ({item.author_handle})"
+    return item.author_name or item.author_handle or "someone"
+
+
 def fallback_text(view: ItemView) -> str:
     item = view.item
-    return f"#{item.id} {view.platform_label} {KIND.get(item.platform, 'item')} from {item.author_name} ({item.author_handle}): {item.text}"[
-        :3000
-    ]
+    return fallback(
+        f"#{item.id} {escape(view.platform_label)} {KIND.get(item.platform, 'item')} from "
+        f"{escape(author_text(item))}: {escape(item.text)}"
+    )
 
 
 def state_line(view: ItemView) -> str:
@@ -65,81 +96,93 @@ def _state(view: ItemView, state: ItemState, draft: Draft | None) -> str:
     return line
 
 
+def author_context(item: Item, *, suffix: str = "") -> ContextBlock:
+    """Who wrote it, as plain text (names never format or ping), and a link to their profile."""
+    elements: list[Any] = [plain(author_text(item), limit=AUTHOR_LIMIT, empty="someone")]
+    extra = " · ".join(
+        part for part in (link(item.author_url, "profile") if item.author_url else "", suffix) if part
+    )
+    if extra:
+        elements.append(MarkdownTextObject(text=extra))
+    return ContextBlock(elements=elements)
+
+
+def text_section(text: str, *, limit: int = SECTION_LIMIT) -> tuple[SectionBlock, bool]:
+    """Outside text in a plain-text section, shortened to fit; True when it was cut."""
+    _, cut = shorten(text, limit)
+    return SectionBlock(text=plain(text, limit=limit)), cut
+
+
 def item_blocks(view: ItemView) -> list[dict[str, Any]]:
     item = view.item
+    item_id = item.id or 0
     emoji = PLATFORM_EMOJI.get(item.platform, ":speech_balloon:")
     kind = KIND.get(item.platform, "item")
-    author = f"*{escape(item.author_name)}*"
-    if item.author_handle and item.author_handle != item.author_name:
-        author += f" ({link(item.author_url, item.author_handle)})"
-    elif item.author_url:
-        author = f"*{link(item.author_url, item.author_name)}*"
-    header = (
-        f"{emoji} *{view.platform_label} {kind}* · *#{item.id}*\n{author} · {slack_date(item.created_at)}"
-    )
-    text = quote(item.text)
+    header = f"{emoji} *{escape(view.platform_label)} {kind}* · *#{item_id}*"
+    body, cut = text_section(item.text)
+    author_cut = shorten(author_text(item), AUTHOR_LIMIT)[1]
+    status = f"{link(item.url, 'Open original')} · {state_line(view)}"
     if item.edited_at is not None:
-        text += "\n_(edited)_"
-    blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": header}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-        {
-            "type": "context",
-            "elements": [
-                {"type": "mrkdwn", "text": f"{link(item.url, 'Open original')} · {state_line(view)}"},
-            ],
-        },
+        status = f"_edited_ · {status}"
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=header)),
+        author_context(item, suffix=slack_date(item.created_at)),
+        body,
+        ContextBlock(elements=[MarkdownTextObject(text=status)]),
     ]
-    if item.owner_hint and ItemState(item.state) not in CLOSED_STATES:
+    open_ = ItemState(item.state) not in CLOSED_STATES
+    if item.owner_hint and open_:
         blocks.append(
-            {
-                "type": "context",
-                "elements": [{"type": "mrkdwn", "text": ":bulb: This may need the owner's answer."}],
-            }
+            ContextBlock(elements=[MarkdownTextObject(text=":bulb: This may need the owner's answer.")])
         )
-    if ItemState(item.state) not in CLOSED_STATES and not item.removed:
-        blocks.append(item_actions(item_id=item.id or 0, owner_hint=item.owner_hint))
-    return blocks
+    buttons: list[Any] = []
+    if open_ and not item.removed:
+        buttons = item_actions(item_id=item_id, owner_hint=item.owner_hint)
+    if cut or author_cut:
+        buttons.insert(min(3, len(buttons)), full_text_button(item_id))
+    if buttons:
+        blocks.append(ActionsBlock(block_id=f"item:{item_id}", elements=buttons))
+    return [block.to_dict() for block in blocks]
 
 
-def item_actions(*, item_id: int, owner_hint: bool) -> dict[str, Any]:
+def item_actions(*, item_id: int, owner_hint: bool) -> list[Any]:
+    """Reply, Ask owner, Claim, and the Ignore / Spam menu."""
     value = str(item_id)
-    ask_owner: dict[str, Any] = {
-        "type": "button",
-        "action_id": ActionId.ASK_OWNER,
-        "text": {"type": "plain_text", "text": "Ask owner"},
-        "value": value,
-    }
-    if owner_hint:
-        ask_owner["style"] = "primary"
-    reply: dict[str, Any] = {
-        "type": "button",
-        "action_id": ActionId.REPLY,
-        "text": {"type": "plain_text", "text": "Reply"},
-        "value": value,
-    }
-    if not owner_hint:
-        reply["style"] = "primary"
-    return {
-        "type": "actions",
-        "block_id": f"item:{item_id}",
-        "elements": [
-            reply,
-            ask_owner,
-            {
-                "type": "button",
-                "action_id": ActionId.CLAIM,
-                "text": {"type": "plain_text", "text": "Claim"},
-                "value": value,
-            },
-            {
-                "type": "static_select",
-                "action_id": ActionId.CLOSE,
-                "placeholder": {"type": "plain_text", "text": "Ignore / Spam"},
-                "options": [
-                    {"text": {"type": "plain_text", "text": "Ignore"}, "value": f"ignore:{item_id}"},
-                    {"text": {"type": "plain_text", "text": "Spam"}, "value": f"spam:{item_id}"},
-                ],
-            },
-        ],
-    }
+    return [
+        ButtonElement(
+            text="Reply", action_id=ActionId.REPLY, value=value, style=None if owner_hint else "primary"
+        ),
+        ButtonElement(
+            text="Ask owner",
+            action_id=ActionId.ASK_OWNER,
+            value=value,
+            style="primary" if owner_hint else None,
+        ),
+        ButtonElement(text="Claim", action_id=ActionId.CLAIM, value=value),
+        StaticSelectElement(
+            action_id=ActionId.CLOSE,
+            placeholder=PlainTextObject(text="Ignore / Spam"),
+            options=[
+                Option(text=PlainTextObject(text="Ignore"), value=f"ignore:{item_id}"),
+                Option(text=PlainTextObject(text="Spam"), value=f"spam:{item_id}"),
+            ],
+        ),
+    ]
+
+
+def full_text_modal(*, item: Item, platform_label: str) -> dict[str, Any]:
+    """The whole of an item's text (and author, when that was shortened too)."""
+    author = author_text(item)
+    head: list[Block] = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f"*{escape(platform_label)} {KIND.get(item.platform, 'item')} #{item.id}* · "
+                f"{link(item.url, 'Open original')}"
+            )
+        )
+    ]
+    if shorten(author, AUTHOR_LIMIT)[1]:
+        head += [SectionBlock(text=plain(piece)) for piece in chunks(author)[:3]]
+    else:
+        head.append(author_context(item))
+    return text_modal(title=f"#{item.id} in full", head=head, text=item.text, original_url=item.url)

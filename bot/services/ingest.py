@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.message_builder import strings
+from bot.message_builder.notes import edited_note, removed_note
 from bot.platforms.base import IncomingItem, ItemChange
 from bot.relay.kinds import TaskKind
 from bot.relay.queue import enqueue
@@ -80,7 +81,12 @@ class Ingestor:
                 return False
             session.add(item)
             enqueue(session, TaskKind.UPDATE_ITEM, item_id=item.id)
-            enqueue(session, TaskKind.NOTE, item_id=item.id, text=_change_note(change))
+            note, blocks = (
+                removed_note()
+                if change.verb == "removed"
+                else edited_note(item_id=item.id, text=change.text or "")
+            )
+            enqueue(session, TaskKind.NOTE, item_id=item.id, text=note, blocks=blocks)
             audit(session, item_id=item.id, actor=change.platform, action=change.verb)
         log.info("ingest.changed item=%s verb=%s", item.id, change.verb)
         self.on_stored()
@@ -166,9 +172,3 @@ class Ingestor:
             assert account.id is not None
             self._accounts[key] = account.id
         return self._accounts[key]
-
-
-def _change_note(change: ItemChange) -> str:
-    if change.verb == "removed":
-        return ":wastebasket: The author removed this comment."
-    return f":pencil2: The author edited this comment. It now reads:\n>{change.text}"

@@ -72,6 +72,11 @@ class Items:
         ensure_open(item)
         return item
 
+    def item(self, item_id: int) -> Item:
+        """The item whatever its state: for reading, such as its full text."""
+        with self.db.session() as session:
+            return get_item(session, item_id)
+
     def item_in_thread(self, *, channel: str, thread_ts: str) -> int | None:
         """The item whose Slack message starts this thread, if any."""
         with self.db.session() as session:

@@ -17,7 +17,8 @@ from sqlmodel import col, select
 
 from bot.clock import Clock
 from bot.message_builder import strings
-from bot.message_builder.format import duration, escape
+from bot.message_builder.format import duration
+from bot.message_builder.notes import asked_note
 from bot.message_builder.owner import answer_note
 from bot.relay.kinds import TaskKind
 from bot.relay.queue import enqueue
@@ -69,7 +70,9 @@ class Owner:
                 to=ItemState.WAITING_OWNER,
                 only_from=(ItemState.NEW, ItemState.CLAIMED, ItemState.FAILED),
             )
-            refresh(session, item, note=strings.NOTE_ASKED.format(user=user, question=escape(question)))
+            refresh(session, item)
+            note, blocks = asked_note(user=user, question=question, question_id=asked.id)
+            enqueue(session, TaskKind.NOTE, item_id=item_id, text=note, blocks=blocks)
             enqueue(session, TaskKind.OWNER_DM, item_id=item_id, ref_id=asked.id)
             audit(session, item_id=item_id, actor=user, action="asked_owner", detail=question)
         self.wake()

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from bot.clock import Clock
 from bot.message_builder import strings
-from bot.message_builder.format import duration, link
+from bot.message_builder.format import duration, escape, link
 from bot.platforms.base import Platform, PlatformError, Published, ReplyTarget, TransientError
 from bot.relay.kinds import TaskKind
 from bot.relay.queue import enqueue
@@ -261,7 +261,7 @@ class Publisher:
                     audit=audit,
                 )
                 move_item(session, item_id=item_id, to=ItemState.FAILED)
-                note = strings.NOTE_FAILED.format(reason=reason)
+                note = strings.NOTE_FAILED.format(reason=escape(reason))
             else:
                 delay = (
                     timedelta(seconds=retry_after)
@@ -282,7 +282,7 @@ class Publisher:
                     audit=audit,
                 )
                 note = strings.NOTE_RETRYING.format(
-                    platform=label, reason=reason, attempt=draft.attempts + 1, limit=self.max_attempts
+                    platform=label, reason=escape(reason), attempt=draft.attempts + 1, limit=self.max_attempts
                 )
             self._note(session, item_id, note)
         log.warning(

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from bot.clock import Clock
 from bot.message_builder import strings
 from bot.message_builder.format import duration, slack_date
+from bot.message_builder.notes import rejected_note
 from bot.platforms.base import Platform
 from bot.relay.kinds import TaskKind
 from bot.relay.queue import enqueue
@@ -143,7 +144,7 @@ class Replies:
             draft_id = self.pending_draft(session, item_id=item_id).id
         draft = session.get(Draft, draft_id)
         if draft is None:
-            raise UserError("That draft no longer exists.")
+            raise UserError(strings.DRAFT_GONE)
         if draft.status == DraftStatus.SUPERSEDED:
             raise UserError(strings.DRAFT_SUPERSEDED)
         if draft.status != DraftStatus.PENDING:
@@ -199,11 +200,18 @@ class Replies:
             move_item(
                 session, item_id=draft.item_id, to=ItemState.CLAIMED if item.claimed_by else ItemState.NEW
             )
-            because = f"\n>{why}" if why else ""
-            refresh(
-                session, item, note=strings.NOTE_REJECTED.format(by=user, author=draft.author, reason=because)
-            )
+            refresh(session, item)
+            note, blocks = rejected_note(by=user, author=draft.author, reason=why)
+            enqueue(session, TaskKind.NOTE, item_id=draft.item_id, text=note, blocks=blocks)
         self.wake()
+        return draft
+
+    def get_draft(self, draft_id: int) -> Draft:
+        """The draft whatever its status: for reading, such as its full text."""
+        with self.db.session() as session:
+            draft = session.get(Draft, draft_id)
+        if draft is None:
+            raise UserError(strings.DRAFT_GONE)
         return draft
 
     def editable(self, *, draft_id: int) -> tuple[Draft, Item]:

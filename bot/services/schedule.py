@@ -20,7 +20,7 @@ from sqlmodel import col, select
 
 from bot.clock import Clock
 from bot.message_builder import strings
-from bot.message_builder.format import slack_date
+from bot.message_builder.format import escape, slack_date
 from bot.relay.kinds import TaskKind
 from bot.relay.queue import enqueue
 from bot.services.errors import UserError
@@ -61,11 +61,13 @@ def parse_when(text: str, *, zone: ZoneInfo, now: datetime) -> datetime:
         },
     )
     if parsed is None:
-        raise UserError(strings.UNREADABLE_TIME.format(when=text, zone=zone_name))
+        raise UserError(strings.UNREADABLE_TIME.format(when=escape(text), zone=zone_name))
     # "in 2 hours" is elapsed time, whatever the clocks do; anything else is a wall time there.
     moment = now + (parsed - base) if _RELATIVE.match(text) else parsed.replace(tzinfo=zone).astimezone(UTC)
     if moment <= now:
-        raise UserError(strings.PAST_TIME.format(when=text, local=local_format(moment, zone), zone=zone_name))
+        raise UserError(
+            strings.PAST_TIME.format(when=escape(text), local=local_format(moment, zone), zone=zone_name)
+        )
     return moment
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tests.fakes.base import JSON, Call, FakeServer, Response
+from tests.fakes.block_kit import MESSAGE_TEXT, message_problems, view_problems
 from tests.fakes.slack_files import SlackFiles
 
 Handler = Callable[[dict[str, Any]], JSON]
@@ -61,6 +62,11 @@ def _err(error: str, **extra: Any) -> JSON:
     return {"ok": False, "error": error, **extra}
 
 
+def _refused(error: str, problems: list[str]) -> JSON:
+    """Slack's refusal of a payload: the error, and one `[ERROR]` line per problem."""
+    return _err(error, response_metadata={"messages": [f"[ERROR] {p}" for p in problems]})
+
+
 def _ts_key(ts: str) -> tuple[int, int]:
     whole, _, frac = ts.partition(".")
     return int(whole or 0), int(frac or 0)
@@ -94,6 +100,7 @@ class FakeSlack(FakeServer):
         self._view_log: list[dict[str, Any]] = []
         self._views: dict[str, dict[str, Any]] = {}
         self._responses: dict[str, list[Any]] = {}
+        self._refused_responses: dict[str, list[Any]] = {}
         self._users: dict[str, dict[str, Any]] = {}
         self._rate_limits: dict[str, list[int]] = {}
         self._revoked: set[str] = set()
@@ -264,6 +271,11 @@ class FakeSlack(FakeServer):
         if call.path.startswith("/response/"):
             name = call.path.removeprefix("/response/")
             body = call.form if call.form else _decode(call.body.decode("utf-8", "replace"))
+            blocks = body.get("blocks") if isinstance(body, dict) else None
+            if blocks is not None and message_problems(blocks):
+                # A response_url answers a refused message with HTTP 400 and the error as text.
+                self._refused_responses.setdefault(name, []).append(body)
+                return Response(400, "invalid_blocks", content_type="text/plain")
             self._responses.setdefault(name, []).append(body)
             return Response(200, "ok", content_type="text/html")
         for prefix, path_handler in self._paths.items():
@@ -342,17 +354,15 @@ class FakeSlack(FakeServer):
             "is_enterprise_install": False,
         }
 
-    def _message_error(self, text: Any, blocks: Any, attachments: Any) -> str | None:
+    def _message_error(self, text: Any, blocks: Any, attachments: Any) -> JSON | None:
         if not text and not blocks and not attachments:
-            return "no_text"
-        if blocks is not None and (
-            not isinstance(blocks, list)
-            or len(blocks) > 50
-            or not all(isinstance(b, dict) and b.get("type") for b in blocks)
-        ):
-            return "invalid_blocks"
-        if isinstance(text, str) and len(text) > 40_000:
-            return "msg_too_long"
+            return _err("no_text")
+        if blocks is not None:
+            problems = message_problems(blocks)
+            if problems:
+                return _refused("invalid_blocks", problems)
+        if isinstance(text, str) and len(text) > MESSAGE_TEXT:
+            return _err("msg_too_long")
         return None
 
     def _post_message(self, p: dict[str, Any]) -> JSON:
@@ -362,7 +372,7 @@ class FakeSlack(FakeServer):
             return _err("channel_not_found")
         error = self._message_error(payload.get("text"), payload.get("blocks"), payload.get("attachments"))
         if error:
-            return _err(error)
+            return error
         channel_id = self.dm_channel(str(channel))
         ts = self._next_ts()
         message: dict[str, Any] = {
@@ -396,7 +406,7 @@ class FakeSlack(FakeServer):
         blocks = payload["blocks"] if "blocks" in payload else stored.get("blocks")
         error = self._message_error(text, blocks, payload.get("attachments", stored.get("attachments")))
         if error:
-            return _err(error)
+            return error
         for key in ("text", "blocks", "attachments", "metadata"):
             if key in payload:
                 stored[key] = payload[key]
@@ -419,7 +429,7 @@ class FakeSlack(FakeServer):
             return _err("user_not_found")
         error = self._message_error(payload.get("text"), payload.get("blocks"), payload.get("attachments"))
         if error:
-            return _err(error)
+            return error
         ts = self._next_ts()
         self._ephemerals.append({**payload, "message_ts": ts})
         return {"ok": True, "message_ts": ts}
@@ -470,6 +480,9 @@ class FakeSlack(FakeServer):
         view = payload.get("view")
         if not trigger_id or not isinstance(view, dict):
             return _err("invalid_arguments")
+        problems = view_problems(view)
+        if problems:
+            return _refused("invalid_arguments", problems)
         view_id = self._new_view_id()
         rendered = self._render_view(view_id, view)
         self._view_log.append({"method": method, "trigger_id": trigger_id, "view_id": view_id, "view": view})
@@ -481,6 +494,9 @@ class FakeSlack(FakeServer):
         view_id, external_id = payload.get("view_id"), payload.get("external_id")
         if not isinstance(view, dict) or not (view_id or external_id):
             return _err("invalid_arguments")
+        problems = view_problems(view)
+        if problems:
+            return _refused("invalid_arguments", problems)
         if not view_id:
             view_id = next((v["id"] for v in self._views.values() if v["external_id"] == external_id), None)
             if view_id is None:
@@ -505,6 +521,9 @@ class FakeSlack(FakeServer):
         view, user_id = payload.get("view"), payload.get("user_id")
         if not isinstance(view, dict) or not user_id:
             return _err("invalid_arguments")
+        problems = view_problems(view)
+        if problems:
+            return _refused("invalid_arguments", problems)
         view_id = f"VHOME{user_id}"
         rendered = self._render_view(view_id, view)
         self._view_log.append(

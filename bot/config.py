@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -22,8 +22,16 @@ DEFAULT_OWNER_KEYWORDS = (
 )
 
 
+# The example values in `.env.example`: a copied but unedited file must not start.
+_PLACEHOLDERS = {"xoxb-your-bot-token", "your-signing-secret", "C0123456789"}
+
+
 class ConfigError(Exception):
-    """A configuration problem, worded as the one line the operator sees."""
+    """Configuration problems, each worded as the one line the operator sees."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
 
 
 def _split_ids(value: str | list[str] | None) -> list[str]:
@@ -97,6 +105,15 @@ class Settings(BaseSettings):
     owner_keywords: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: _split_ids(DEFAULT_OWNER_KEYWORDS)
     )
+    # How often every platform's credentials (and Slack's) are checked; see bot/health.py.
+    health_check_minutes: float = Field(default=10, gt=0)
+
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_inbox_channel", mode="before")
+    @classmethod
+    def _not_placeholder(cls, value: object) -> object:
+        if isinstance(value, str) and value in _PLACEHOLDERS:
+            raise ValueError(f"'{value}' is the example from .env.example; set your own value")
+        return value
 
     @field_validator("approver_slack_users", mode="before")
     @classmethod
@@ -158,8 +175,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _combinations(self) -> Settings:
+        problems: list[str] = []
         if not self.slack_app_token and not self.slack_signing_secret:
-            raise ConfigError("SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN)")
+            problems.append("SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN)")
         if self.twitter_bearer_token:
             user_context = {
                 "TWITTER_API_KEY": self.twitter_api_key,
@@ -167,19 +185,23 @@ class Settings(BaseSettings):
                 "TWITTER_ACCESS_TOKEN": self.twitter_access_token,
                 "TWITTER_ACCESS_TOKEN_SECRET": self.twitter_access_token_secret,
             }
-            for name, value in user_context.items():
-                if not value:
-                    raise ConfigError(f"{name} is required to reply on X (TWITTER_BEARER_TOKEN is set)")
+            problems += [
+                f"{name} is required to reply on X (TWITTER_BEARER_TOKEN is set)"
+                for name, value in user_context.items()
+                if not value
+            ]
         if bool(self.meta_app_secret) != bool(self.meta_verify_token):
             missing = "META_VERIFY_TOKEN" if self.meta_app_secret else "META_APP_SECRET"
-            raise ConfigError(f"{missing} is required when the other Meta webhook variable is set")
+            problems.append(f"{missing} is required when the other Meta webhook variable is set")
         if bool(self.facebook_page_id) != bool(self.facebook_page_token):
             missing = "FACEBOOK_PAGE_TOKEN" if self.facebook_page_id else "FACEBOOK_PAGE_ID"
-            raise ConfigError(f"{missing} is required when the other Facebook variable is set")
+            problems.append(f"{missing} is required when the other Facebook variable is set")
         if (self.facebook_page_id or self.instagram_account_id) and not self.meta_app_secret:
-            raise ConfigError("META_APP_SECRET is required to receive Facebook or Instagram webhooks")
+            problems.append("META_APP_SECRET is required to receive Facebook or Instagram webhooks")
         if self.instagram_account_id and not self.facebook_page_token:
-            raise ConfigError("FACEBOOK_PAGE_TOKEN is required for Instagram (it uses the Page token)")
+            problems.append("FACEBOOK_PAGE_TOKEN is required for Instagram (it uses the Page token)")
+        if problems:
+            raise ConfigError(*problems)
         return self
 
     @property
@@ -226,18 +248,21 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Read the settings, turning a validation failure into one line naming the variable."""
+    """Read the settings; every problem becomes one line naming its variable, all at once."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        error = exc.errors()[0]
-        location = error.get("loc") or ()
-        if location:
-            name = str(location[0]).upper()
-            if error["type"] == "missing":
-                raise ConfigError(f"{name} is required (see .env.example)") from None
-            message = str(error["msg"]).removeprefix("Value error, ")
-            raise ConfigError(f"{name} is invalid: {message}") from None
-        ctx = error.get("ctx") or {}
-        cause = ctx.get("error")
-        raise ConfigError(str(cause) if cause else str(error["msg"])) from None
+        raise ConfigError(*[_describe(error) for error in exc.errors()]) from None
+
+
+def _describe(error: Any) -> str:
+    location = error.get("loc") or ()
+    if location:
+        name = str(location[0]).upper()
+        if error["type"] == "missing":
+            return f"{name} is required (see .env.example)"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        return f"{name} is invalid: {message}"
+    ctx = error.get("ctx") or {}
+    cause = ctx.get("error")
+    return str(cause) if cause else str(error["msg"])

@@ -6,7 +6,12 @@ import logging
 import re
 
 _TOKEN = re.compile(r"\b(xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+)")
-_QUERY_SECRET = re.compile(r"(access_token|oauth_signature|hub\.verify_token)=[^&\s\"']+")
+# key=value in query strings and key="value" in OAuth 1.0a Authorization headers (tweepy at DEBUG).
+_QUERY_SECRET = re.compile(
+    r"\b(access_token|input_token|appsecret_proof|client_secret|oauth_signature|oauth_token|"
+    r"oauth_consumer_key|oauth_nonce|hub\.verify_token)=(\"[^\"]*\"?|[^&\s\"',]+)"
+)
+_BEARER = re.compile(r"\b(Bearer|OAuth)\s+(?!oauth_)[A-Za-z0-9%._~+/=-]{8,}")
 
 
 class RedactSecrets(logging.Filter):
@@ -20,11 +25,15 @@ class RedactSecrets(logging.Filter):
         for secret in self._secrets:
             text = text.replace(secret, "[redacted]")
         text = _TOKEN.sub("[redacted]", text)
+        text = _BEARER.sub(lambda m: f"{m.group(1)} [redacted]", text)
         return _QUERY_SECRET.sub(lambda m: f"{m.group(1)}=[redacted]", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = self.redact(message)
+        if record.name.startswith("slack_bolt") and "body" in str(record.msg).lower():
+            # Bolt puts whole request bodies in some lines (e.g. a refused signature at INFO).
+            record.msg, record.args = "slack.bolt_message (withheld: it carried a request body)", None
+        # A newline inside a message (from a name, a text, a header) must not start a new log line.
+        cleaned = self.redact(record.getMessage()).replace("\r", "\\r").replace("\n", "\\n")
         if record.exc_info:
             # Render the traceback now so it is redacted too.
             cleaned = cleaned + "\n" + self.redact(logging.Formatter().formatException(record.exc_info))

@@ -20,7 +20,9 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from bot import handlers
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.handlers import errors
 from bot.handlers.services import Services
+from bot.health import Health
 from bot.platforms.base import Platform, PollingPlatform
 from bot.platforms.facebook import FacebookPlatform
 from bot.platforms.graph import GraphClient
@@ -58,6 +60,7 @@ class Runtime:
     services: Services
     scheduler: BackgroundScheduler
     bolt: App
+    health: Health
 
     def start(self) -> None:
         threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
@@ -70,6 +73,9 @@ class Runtime:
         self._every(publisher.publish_due, seconds=1, job_id="publish_due", at_start=False)
         self._every(owner.remind_due, seconds=30, job_id="remind_owner")
         self._every(publisher.recover_interrupted, seconds=60, job_id="recover_interrupted")
+        self._every(
+            self.health.check_all, seconds=self.settings.health_check_minutes * 60, job_id="check_health"
+        )
         self.scheduler.start()
         self.relay.wake()  # post whatever was stored but not shown before a restart
         self.permalinks.wake()
@@ -138,8 +144,9 @@ def build_platforms(settings: Settings) -> dict[str, Platform]:
 
 def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     clock = clock or SystemClock()
-    db = Database(url=settings.database_url)
+    db = Database(url=settings.database_url, connect_timeout=settings.http_timeout_seconds)
     db.migrate()
+    db.ping()  # remembers which SQLite file is ours, so /healthz notices if it goes
     client = slack_client(settings)
     platforms = build_platforms(settings)
     threads = Threads(db=db, client=client)
@@ -216,6 +223,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         token_verification_enabled=False,
     )
     handlers.register(bolt, services=services)
+    errors.register(bolt)
     return Runtime(
         settings=settings,
         db=db,
@@ -229,4 +237,13 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         services=services,
         scheduler=BackgroundScheduler(timezone="UTC"),
         bolt=bolt,
+        health=Health(
+            db=db,
+            client=client,
+            clock=clock,
+            platforms=platforms,
+            channels={
+                name: ingestor.channels.get(name) or settings.slack_inbox_channel for name in platforms
+            },
+        ),
     )

@@ -15,7 +15,7 @@ from bot.storage.db import Database
 from tests.fakes.graph_api import FakeGraph
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.x_api import FakeX
-from tests.harness import Bot, settings_for, temporary_schema
+from tests.harness import IG_ID, PAGE_ID, Bot, settings_for, temporary_schema
 
 # -- a test that tries the internet fails --------------------------------------------------
 
@@ -85,7 +85,8 @@ def x_api() -> Iterator[FakeX]:
 
 @pytest.fixture
 def graph() -> Iterator[FakeGraph]:
-    fake = FakeGraph()
+    # The harness's Page and Instagram account exist, so the start-time health check passes.
+    fake = FakeGraph(page_id=PAGE_ID, ig_user_id=IG_ID)
     fake.start()
     yield fake
     fake.stop()

@@ -21,12 +21,11 @@ from flask import Flask
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import create_engine
 from sqlalchemy import text as sql
-from waitress.server import create_server
 
 from bot.clock import Clock
 from bot.config import Settings, load_settings
 from bot.runtime import Runtime, build_runtime
-from bot.web import create_web_app
+from bot.web import create_server_for, create_web_app
 from tests.fakes.graph_api import FakeGraph
 from tests.fakes.meta_webhooks import fb_comment_change
 from tests.fakes.meta_webhooks import sign as meta_sign
@@ -222,8 +221,8 @@ class Served:
         web = create_web_app(self.runtime)
         if wrap is not None:
             wrap(self.runtime, web)
-        self.server = create_server(web, host="127.0.0.1", port=0, threads=threads)
-        self.url = f"http://127.0.0.1:{self.server.effective_port}"  # type: ignore[union-attr]
+        self.server = create_server_for(web, host="127.0.0.1", port=0, threads=threads)
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self._serve, name="waitress", daemon=True)
 
     def _serve(self) -> None:

@@ -24,24 +24,28 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def process_env(settings: Settings, *, port: int) -> dict[str, str]:
+    """The environment that gives `python -m bot` these settings (and nothing from ours)."""
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TWITTER_", "META_", "FACEBOOK_"))
+    }
+    for field, value in settings.model_dump().items():
+        if value is None or field in ("approver_slack_users", "owner_keywords"):
+            continue
+        env[field.upper()] = str(value)
+    env["APPROVER_SLACK_USERS"] = ",".join(settings.approver_slack_users)
+    env["OWNER_KEYWORDS"] = ",".join(settings.owner_keywords)
+    env["PORT"] = str(port)
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
 class BotProcess:
     def __init__(self, settings: Settings, *, cwd: Path, name: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = cwd / f"{name}.log"
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("SLACK_", "TWITTER_", "META_", "FACEBOOK_"))
-        }
-        for field, value in settings.model_dump().items():
-            if value is None or field in ("approver_slack_users", "owner_keywords"):
-                continue
-            env[field.upper()] = str(value)
-        env["APPROVER_SLACK_USERS"] = ",".join(settings.approver_slack_users)
-        env["OWNER_KEYWORDS"] = ",".join(settings.owner_keywords)
-        env["PORT"] = str(self.port)
-        env["PYTHONPATH"] = str(ROOT)
+        env = process_env(settings, port=self.port)
         self._out = self.log.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot"], cwd=cwd, env=env, stdout=self._out, stderr=subprocess.STDOUT

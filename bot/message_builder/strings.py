@@ -92,3 +92,8 @@ NOTE_REMINDED = ":bell: Reminded the owner ({count} of {limit}); still no answer
 DM_REMINDER = ":bell: Reminder: the team is still waiting for your answer (asked {waited} ago). Reply in this thread or press Answer."
 DM_THANKS = ":white_check_mark: Thanks! Your answer is in #{n}'s thread for the team."
 USED_AS_REPLY = "The owner's answer is now #{n}'s draft; it still needs an approval."
+
+SOMETHING_WENT_WRONG = (
+    ":warning: Something went wrong on our side; nothing was changed or sent. "
+    "Please try again, and if it keeps happening tell your admin the reference `{ref}`."
+)

@@ -62,6 +62,14 @@ class FetchResult:
     newest_id: str | None = None
 
 
+@dataclass(frozen=True)
+class Connection:
+    """What a credentials check found: the account it reaches and when its token expires."""
+
+    account: str
+    expires_at: datetime | None = None  # None: never, or the platform does not say
+
+
 class PlatformError(Exception):
     """A platform refused or failed; `reason` is the platform's own words."""
 
@@ -96,6 +104,15 @@ class Platform(Protocol):
 
     def permalink(self, *, external_id: str, conversation_id: str | None) -> str | None:
         """A better link to the item than the webhook carried, or None."""
+        ...
+
+
+@runtime_checkable
+class CheckedPlatform(Platform, Protocol):
+    """A platform whose credentials bot/health.py checks at start and every HEALTH_CHECK_MINUTES."""
+
+    def check_health(self) -> Connection:
+        """Prove the credentials still work (one cheap read); PlatformError when they do not."""
         ...
 
 

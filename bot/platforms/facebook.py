@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.platforms.base import PlatformError, Published, ReplyTarget
+from bot.platforms.base import Connection, PlatformError, Published, ReplyTarget
 from bot.platforms.graph import GraphClient
 
 
@@ -14,6 +14,13 @@ class FacebookPlatform:
     def __init__(self, *, page_id: str, graph: GraphClient) -> None:
         self.page_id = page_id
         self._graph = graph
+
+    def check_health(self) -> Connection:
+        # A Page token's /me is the Page: this proves the token and that it is the Page's.
+        page = self._graph.get("me", fields="id,name")
+        return Connection(
+            account=str(page.get("name") or page.get("id")), expires_at=self._graph.token_expires_at()
+        )
 
     def reply_length(self, text: str) -> int:
         return len(text)

@@ -8,6 +8,7 @@ META_GRAPH_URL and has a timeout. Its errors become ours here.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import facebook
@@ -44,6 +45,19 @@ class GraphClient:
         session = _GraphSession(origin=_SDK_HOST, base=graph_url.rstrip("/") + "/", timeout=timeout)
         self._api = facebook.GraphAPI(access_token=access_token, timeout=timeout, session=session)
         self._api.version = version
+        self._token = access_token
+
+    def token_expires_at(self) -> datetime | None:
+        """When the token expires, from `debug_token` (None: never or not said)."""
+        found = self._call(
+            lambda: self._api.request(f"{self._api.version}/debug_token", {"input_token": self._token})
+        )
+        data: dict[str, Any] = found["data"] if isinstance(found.get("data"), dict) else {}
+        if data.get("is_valid") is False:
+            error: dict[str, Any] = data["error"] if isinstance(data.get("error"), dict) else {}
+            raise PermanentError(f"Graph API: {error.get('message') or 'the token is not valid'}")
+        expires = data.get("expires_at")
+        return datetime.fromtimestamp(expires, UTC) if isinstance(expires, int) and expires > 0 else None
 
     def get(self, object_id: str, *, fields: str) -> dict[str, Any]:
         return self._call(lambda: self._api.get_object(object_id, fields=fields))

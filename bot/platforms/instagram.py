@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.platforms.base import PlatformError, Published, ReplyTarget
+from bot.platforms.base import Connection, PlatformError, Published, ReplyTarget
 from bot.platforms.graph import GraphClient
 
 
@@ -15,6 +15,13 @@ class InstagramPlatform:
         self.account_id = account_id
         self._graph = graph
         self._media_links: dict[str, str] = {}
+
+    def check_health(self) -> Connection:
+        account = self._graph.get(self.account_id, fields="id,username")
+        return Connection(
+            account="@" + str(account.get("username") or account.get("id")),
+            expires_at=self._graph.token_expires_at(),
+        )
 
     def reply_length(self, text: str) -> int:
         return len(text)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.platforms.base import Author, IncomingItem, ItemChange
 from bot.platforms.facebook import comment_url
+
+log = logging.getLogger(__name__)
 
 
 class MalformedWebhook(ValueError):
@@ -16,58 +19,87 @@ class MalformedWebhook(ValueError):
 
 
 def signature_valid(*, body: bytes, header: str | None, app_secret: str) -> bool:
-    if not header or not header.startswith("sha256="):
+    if not header or not header.isascii() or not header.startswith("sha256="):
         return False
     expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header.removeprefix("sha256="))
+    return hmac.compare_digest(expected.encode(), header.removeprefix("sha256=").encode())
+
+
+def clean_text(text: str) -> str:
+    """Text that every database stores: lone surrogates and NUL become U+FFFD.
+
+    JSON may carry `\\ud800` alone, which no UTF-8 encoder accepts, and PostgreSQL
+    refuses NUL in text; either would fail the whole delivery.
+    """
+    if text.isascii() and "\x00" not in text:
+        return text
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace").replace("\x00", "\ufffd")
 
 
 def parse(
     payload: Any, *, page_id: str | None, instagram_account_id: str | None
 ) -> list[IncomingItem | ItemChange]:
-    """Turn one delivery into items and changes; fields and objects we don't watch are skipped."""
+    """Turn one delivery into items and changes.
+
+    Fields and objects we don't watch are skipped; so is a change we cannot read (logged),
+    so that one odd change never costs the others in its delivery. MalformedWebhook only
+    when the delivery as a whole has no `entry` list.
+    """
     if not isinstance(payload, dict) or not isinstance(payload.get("entry"), list):
         raise MalformedWebhook("expected an object with an 'entry' list")
     kind = payload.get("object")
     out: list[IncomingItem | ItemChange] = []
     for entry in payload["entry"]:
-        if not isinstance(entry, dict):
-            raise MalformedWebhook("entry is not an object")
-        changes = entry.get("changes", [])
-        if not isinstance(changes, list):
-            raise MalformedWebhook("changes is not a list")
+        changes = entry.get("changes", []) if isinstance(entry, dict) else None
+        if not isinstance(entry, dict) or not isinstance(changes, list):
+            log.warning("meta.skipped reason=entry_not_readable")
+            continue
         for change in changes:
-            if not isinstance(change, dict) or not isinstance(change.get("value"), dict):
-                raise MalformedWebhook("change without a value object")
-            field, value = change.get("field"), change["value"]
-            if kind == "page" and field == "feed" and page_id and str(entry.get("id")) == page_id:
-                parsed = _facebook(value, page_id=page_id)
-            elif (
-                kind == "instagram"
-                and field == "comments"
-                and instagram_account_id
-                and str(entry.get("id")) == instagram_account_id
-            ):
-                parsed = _instagram(value, account_id=instagram_account_id)
-            else:
-                parsed = None
+            try:
+                parsed = _change(
+                    kind, entry, change, page_id=page_id, instagram_account_id=instagram_account_id
+                )
+            except MalformedWebhook as exc:
+                log.warning("meta.skipped reason=%s", exc)
+                continue
             if parsed is not None:
                 out.append(parsed)
     return out
+
+
+def _change(
+    kind: Any, entry: dict[str, Any], change: Any, *, page_id: str | None, instagram_account_id: str | None
+) -> IncomingItem | ItemChange | None:
+    if not isinstance(change, dict):
+        raise MalformedWebhook("change is not an object")
+    field, value = change.get("field"), change.get("value")
+    watched = (kind == "page" and field == "feed" and page_id and str(entry.get("id")) == page_id) or (
+        kind == "instagram"
+        and field == "comments"
+        and instagram_account_id
+        and str(entry.get("id")) == instagram_account_id
+    )
+    if not watched:
+        return None
+    if not isinstance(value, dict):
+        raise MalformedWebhook("change without a value object")
+    if kind == "page" and page_id:
+        return _facebook(value, page_id=page_id)
+    return _instagram(value, account_id=instagram_account_id or "")
 
 
 def _text(value: dict[str, Any], key: str) -> str:
     found = value.get(key, "")
     if not isinstance(found, str):
         raise MalformedWebhook(f"'{key}' is not a string")
-    return found
+    return clean_text(found)
 
 
 def _required(value: dict[str, Any], key: str) -> str:
     found = value.get(key)
-    if not isinstance(found, str | int) or found == "":
+    if not isinstance(found, str | int) or isinstance(found, bool) or found == "":
         raise MalformedWebhook(f"'{key}' is missing")
-    return str(found)
+    return clean_text(str(found))
 
 
 def _facebook(value: dict[str, Any], *, page_id: str) -> IncomingItem | ItemChange | None:
@@ -90,7 +122,7 @@ def _facebook(value: dict[str, Any], *, page_id: str) -> IncomingItem | ItemChan
     if sender_id == page_id:
         return None  # the Page's own replies
     post_id = _required(value, "post_id")
-    parent = value.get("parent_id")
+    parent = _optional_id(value.get("parent_id"))
     created = value.get("created_time")
     if created is not None and not isinstance(created, int):
         raise MalformedWebhook("'created_time' is not a number")
@@ -103,9 +135,13 @@ def _facebook(value: dict[str, Any], *, page_id: str) -> IncomingItem | ItemChan
         text=_text(value, "message"),
         url=comment_url(comment_id),
         created_at=_when(created),
-        parent_external_id=str(parent) if parent and str(parent) != post_id else None,
+        parent_external_id=parent if parent and parent != post_id else None,
         conversation_id=post_id,
     )
+
+
+def _optional_id(value: Any) -> str | None:
+    return clean_text(str(value)) if isinstance(value, str | int) and value != "" else None
 
 
 def _instagram(value: dict[str, Any], *, account_id: str) -> IncomingItem | None:
@@ -118,8 +154,8 @@ def _instagram(value: dict[str, Any], *, account_id: str) -> IncomingItem | None
         return None  # our own replies
     username = _text(sender, "username") or sender_id
     media = value.get("media")
-    media_id = str(media.get("id")) if isinstance(media, dict) and media.get("id") else None
-    parent = value.get("parent_id")
+    media_id = _optional_id(media.get("id")) if isinstance(media, dict) else None
+    parent = _optional_id(value.get("parent_id"))
     return IncomingItem(
         platform="instagram",
         external_id=comment_id,
@@ -130,10 +166,16 @@ def _instagram(value: dict[str, Any], *, account_id: str) -> IncomingItem | None
         text=_text(value, "text"),
         url="https://www.instagram.com/",
         created_at=_when(None),
-        parent_external_id=str(parent) if parent else None,
+        parent_external_id=parent,
         conversation_id=media_id,
     )
 
 
 def _when(epoch: int | None) -> datetime:
-    return datetime.fromtimestamp(epoch, UTC) if epoch else datetime.now(UTC)
+    """Meta's time, or now when there is none or it is beyond what a datetime holds."""
+    if epoch:
+        try:
+            return datetime.fromtimestamp(epoch, UTC)
+        except (OverflowError, OSError, ValueError):
+            log.warning("meta.bad_time created_time=%s", str(epoch)[:30])
+    return datetime.now(UTC)

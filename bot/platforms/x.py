@@ -13,6 +13,7 @@ import tweepy
 
 from bot.platforms.base import (
     Author,
+    Connection,
     FetchResult,
     IncomingItem,
     PermanentError,
@@ -71,6 +72,10 @@ class XPlatform:
             self._user_id = str(me.data["id"])
             self._username = me.data["username"]
         return self._user_id
+
+    def check_health(self) -> Connection:
+        me = self._call(lambda: self._client.get_me(user_auth=True))
+        return Connection(account="@" + str(me.data["username"]))
 
     def reply_length(self, text: str) -> int:
         # X counts every link as 23 characters whatever its length (t.co wrapping).

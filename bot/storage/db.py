@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -14,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, event, inspect, text
+from sqlalchemy import Engine, event, inspect, make_url, text
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, create_engine
 
@@ -39,9 +40,14 @@ def head_revision() -> str | None:
 
 
 class Database:
-    def __init__(self, *, url: str) -> None:
+    def __init__(self, *, url: str, connect_timeout: float = 10) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        # The file a SQLite URL names, and its identity once open: a file deleted or replaced
+        # under a running bot keeps answering through the old handle while nothing is kept.
+        database = make_url(url).database if self.is_sqlite else None
+        self._sqlite_path = database if database and database != ":memory:" else None
+        self._sqlite_inode: int | None = None
         if self.is_sqlite:
             # Threads of one process share the engine; WAL lets readers run beside one writer.
             self.engine: Engine = create_engine(
@@ -49,7 +55,14 @@ class Database:
             )
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
-            self.engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            # libpq's connect_timeout: a server that accepts TCP but never answers must not hang us.
+            self.engine = create_engine(
+                url,
+                pool_size=10,
+                max_overflow=20,
+                pool_pre_ping=True,
+                connect_args={"connect_timeout": max(2, int(connect_timeout))},
+            )
         # SQLite takes one writer at a time and makes the others sleep and retry (1 ms up to
         # 100 ms a try). Sessions of one process take turns on a lock instead, so a waiting
         # writer goes next rather than after its next nap. Re-entrant: a session opened
@@ -84,6 +97,9 @@ class Database:
                 raise
 
     def ping(self) -> bool:
+        if self._sqlite_path is not None and not self._sqlite_file_is_ours():
+            log.error("db.ping_failed reason=sqlite_file_gone path=%s", self._sqlite_path)
+            return False
         try:
             with self.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
@@ -91,6 +107,15 @@ class Database:
         except Exception:
             log.exception("db.ping_failed")
             return False
+
+    def _sqlite_file_is_ours(self) -> bool:
+        try:
+            inode = os.stat(self._sqlite_path or "").st_ino
+        except OSError:
+            return False
+        if self._sqlite_inode is None:
+            self._sqlite_inode = inode
+        return inode == self._sqlite_inode
 
     def dispose(self) -> None:
         self.engine.dispose()

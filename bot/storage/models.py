@@ -197,3 +197,18 @@ class AuditEvent(SQLModel, table=True):
     action: str
     detail: str = ""
     at: datetime = Field(default_factory=utcnow)
+
+
+class HealthState(SQLModel, table=True):
+    """The last known state of one health check, shared by every process.
+
+    A process that flips `ok` with a conditional UPDATE posts the notice; the others see
+    that the flip already happened, so one notice goes out however many processes run.
+    """
+
+    check: str = Field(primary_key=True)
+    ok: bool = True
+    error: str | None = None
+    since: datetime | None = None
+    # The token expiry we last warned about, so the 7-day warning goes out once per token.
+    expiry_warned: datetime | None = None

@@ -127,6 +127,7 @@ class FakeGraph(FakeServer):
         self.ig_user_id, self.ig_username = ig_user_id, ig_username
         self._tokens: set[str] = {access_token} if access_token else set()
         self._invalidated: set[str] = set()
+        self._expiry: dict[str, int] = {}
         self.objects: dict[str, dict[str, Any]] = {}
         self._deleted: set[str] = set()
         self._fb_ids = itertools.count(900_000_000_000_001)
@@ -149,6 +150,11 @@ class FakeGraph(FakeServer):
         """Accept another access token (turns on checking if no token was configured)."""
         with self._cond:
             self._tokens.add(token)
+
+    def set_token_expiry(self, token: str, expires_at: int) -> None:
+        """What `debug_token` reports as the token's `expires_at` (unix time; 0 means never)."""
+        with self._cond:
+            self._expiry[token] = expires_at
 
     def invalidate_token(self, token: str) -> None:
         """Make ``token`` answer code 190 subcode 460 (session invalidated) from now on."""
@@ -367,6 +373,8 @@ class FakeGraph(FakeServer):
         if not parts or len(parts) > 2:
             return self._error(f"Unknown path components: /{'/'.join(parts[2:])}", "OAuthException", 2500)
         object_id, edge = parts[0], (parts[1] if len(parts) == 2 else None)
+        if object_id == "debug_token" and edge is None and call.method == "GET":
+            return self._debug_token(str(params.get("input_token") or ""))
         if object_id == "me":  # a Page access token's /me is the Page
             object_id = self.page_id
         verb = {"GET": "get", "POST": "post", "DELETE": "delete"}.get(call.method, call.method.lower())
@@ -408,6 +416,25 @@ class FakeGraph(FakeServer):
             )
 
         return self._missing(verb, object_id)
+
+    def _debug_token(self, input_token: str) -> Response:
+        """`GET /debug_token?input_token=…`, shaped as Meta documents (Access Token Debugger)."""
+        if not input_token:
+            return self._error("(#100) The parameter input_token is required", "OAuthException", 100)
+        data: JSON = {
+            "app_id": "1234567890",
+            "type": "PAGE",
+            "application": "Social Inbox",
+            "expires_at": self._expiry.get(input_token, 0),
+            "data_access_expires_at": 0,
+            "is_valid": True,
+            "profile_id": self.page_id,
+            "scopes": ["pages_manage_engagement", "pages_read_user_content", "instagram_manage_comments"],
+        }
+        if input_token in self._invalidated or (self._tokens and input_token not in self._tokens):
+            data["is_valid"] = False
+            data["error"] = {"code": 190, "message": "Error validating access token", "subcode": 460}
+        return self._ok({"data": data})
 
     # ----------------------------------------------------------------------------- graph model
 

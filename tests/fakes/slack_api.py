@@ -104,6 +104,8 @@ class FakeSlack(FakeServer):
         self._users: dict[str, dict[str, Any]] = {}
         self._rate_limits: dict[str, list[int]] = {}
         self._revoked: set[str] = set()
+        # Where apps.connections.open sends the app (a tests.fakes.socket_mode.FakeSocketMode).
+        self.socket_mode_url: str | None = None
         self._methods: dict[str, Handler] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
@@ -293,6 +295,8 @@ class FakeSlack(FakeServer):
             return Response(429, _err("ratelimited"), headers)
 
         params = call.params
+        if method == "apps.connections.open":
+            return Response(200, self._connections_open(call, params), headers)
         auth_error = self._auth_error(call, params)
         if auth_error:
             return Response(200, _err(auth_error), headers)
@@ -341,6 +345,22 @@ class FakeSlack(FakeServer):
         return stored
 
     # ----------------------------------------------------------------------------- methods
+
+    def _connections_open(self, call: Call, params: dict[str, Any]) -> JSON:
+        """`apps.connections.open`: takes only an app-level token (xapp-), answers the socket URL."""
+        header = call.headers.get("authorization", "")
+        token = header[7:].strip() if header.lower().startswith("bearer ") else str(params.get("token") or "")
+        if not token:
+            return _err("not_authed")
+        if token.startswith("xox"):
+            return _err("not_allowed_token_type")
+        if not token.startswith("xapp-"):
+            return _err("invalid_auth")
+        if token in self._revoked:
+            return _err("token_revoked")
+        if self.socket_mode_url is None:
+            return _err("internal_error")
+        return {"ok": True, "url": self.socket_mode_url}
 
     def _auth_test(self, p: dict[str, Any]) -> JSON:
         return {

@@ -97,6 +97,7 @@ class FakeX(FakeServer):
         self._mentions: list[str] = []
         self._published: list[str] = []
         self._refused: set[str] = set()
+        self._revoked = False
         self._limits: list[dict[str, Any]] = []
 
     # ----------------------------------------------------------------------------- test setup
@@ -139,6 +140,11 @@ class FakeX(FakeServer):
             self._mentions.append(tweet_id)
             self._changed()
             return tweet_id
+
+    def revoke_credentials(self, revoked: bool = True) -> None:
+        """Answer every call 401 Unauthorized, as X does once the app's keys are revoked."""
+        with self._cond:
+            self._revoked = revoked
 
     def refuse_replies_to(self, tweet_id: str) -> None:
         """Replies to ``tweet_id`` get X's 403 "not mentioned or otherwise engaged" refusal."""
@@ -221,6 +227,8 @@ class FakeX(FakeServer):
                 body = problem(429, "Too Many Requests", "Too Many Requests")
                 return Response(429, body, self._limit_headers(limit["reset"], 0), PROBLEM)
 
+        if self._revoked:
+            return Response(401, problem(401, "Unauthorized", "Unauthorized"), content_type=PROBLEM)
         auth = call.headers.get("authorization", "")
         is_oauth1 = auth.startswith("OAuth ") and all(
             f"{k}=" in auth for k in ("oauth_consumer_key", "oauth_token", "oauth_signature")

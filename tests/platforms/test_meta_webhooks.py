@@ -184,9 +184,12 @@ def test_unsigned_or_forged_webhooks_are_refused_and_leave_no_trace(bot: Bot, sl
     assert bot.item_messages() == []
 
 
-def test_signed_but_malformed_bodies_get_400_never_500(bot: Bot) -> None:
+def test_signed_but_malformed_bodies_are_never_500(bot: Bot) -> None:
+    # Only a body that is not JSON at all is refused; a signed JSON body Meta would only
+    # redeliver forever, so what cannot be stored in it is logged and skipped.
+    response = bot.meta(b"not json", signature=sign(b"not json", APP_SECRET))
+    assert response.status_code == 400
     for body in (
-        b"not json",
         b"[]",
         b'{"object": "page"}',
         b'{"object": "page", "entry": [1]}',
@@ -195,7 +198,7 @@ def test_signed_but_malformed_bodies_get_400_never_500(bot: Bot) -> None:
         b'"value": {"item": "comment", "verb": "add"}}]}]}',
     ):
         response = bot.meta(body, signature=sign(body, APP_SECRET))
-        assert response.status_code == 400, body
+        assert response.status_code == 200, body
     assert _items(bot) == []
     assert bot.http.get(bot.url + "/healthz").status_code == 200
 

@@ -22,6 +22,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.clock import Clock
+from bot.message_builder.format import escape
 from bot.platforms.base import CheckedPlatform, Platform, PlatformError
 from bot.storage.db import Database
 from bot.storage.models import HealthState
@@ -223,8 +224,9 @@ class Health:
             text = NOTICE_RECOVERED.format(label=label)
         else:
             # The platform's words come from outside: shown literally, never as a ping or link.
-            shown = (error or "unknown error").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            text = NOTICE_FAILED.format(label=label, error=shown, fix=FIX.get(check, ""))
+            text = NOTICE_FAILED.format(
+                label=label, error=escape(error or "unknown error"), fix=FIX.get(check, "")
+            )
         self._post(check, text)
 
     def _post(self, check: str, text: str) -> None:

@@ -100,6 +100,10 @@ class Settings(BaseSettings):
     linkedin_api_url: str = "https://api.linkedin.com"
     linkedin_poll_seconds: float = Field(default=300, ge=1)
 
+    # Slack's pace for chat.postMessage per channel (about 1 a second, short bursts allowed).
+    slack_posts_per_second: float = Field(default=1.0, gt=0)
+    slack_burst: int = Field(default=10, ge=1)
+
     owner_reminder_minutes: float = Field(default=60, gt=0)
     owner_reminders: int = Field(default=2, ge=0)
     owner_keywords: Annotated[list[str], NoDecode] = Field(

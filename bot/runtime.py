@@ -16,6 +16,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.http_retry.handler import RetryHandler
 
 from bot import handlers
 from bot.clock import Clock, SystemClock
@@ -28,11 +29,14 @@ from bot.platforms.facebook import FacebookPlatform
 from bot.platforms.graph import GraphClient
 from bot.platforms.instagram import InstagramPlatform
 from bot.platforms.x import XPlatform
+from bot.relay.pacing import Pacer
 from bot.relay.runners.drafts import DraftRunners
+from bot.relay.runners.groups import Grouper, GroupRunners
 from bot.relay.runners.items import ItemRunners, PermalinkRunners
 from bot.relay.runners.owner import OwnerRunners
 from bot.relay.runners.threads import Threads
 from bot.relay.worker import Relay
+from bot.services.groups import Groups
 from bot.services.ingest import Ingestor
 from bot.services.items import Items
 from bot.services.owner import Owner
@@ -98,17 +102,18 @@ class Runtime:
         self.db.dispose()
 
 
-def slack_client(settings: Settings) -> WebClient:
+def slack_client(settings: Settings, *, retry_rate_limited: bool = True) -> WebClient:
+    """The Web API client; the relay's does not retry 429s in place, it paces that channel instead."""
+    retry_handlers: list[RetryHandler] = [ConnectionErrorRetryHandler(max_retry_count=2)]
+    if retry_rate_limited:
+        retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url
         if settings.slack_api_url.endswith("/")
         else settings.slack_api_url + "/",
         timeout=int(settings.http_timeout_seconds),
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=2),
-        ],
+        retry_handlers=retry_handlers,
     )
 
 
@@ -149,11 +154,14 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     db.ping()  # remembers which SQLite file is ours, so /healthz notices if it goes
     client = slack_client(settings)
     platforms = build_platforms(settings)
-    threads = Threads(db=db, client=client)
+    pacer = Pacer(db=db, per_second=settings.slack_posts_per_second, burst=settings.slack_burst)
+    threads = Threads(db=db, client=slack_client(settings, retry_rate_limited=False), pacer=pacer)
     relay = Relay(
         db=db,
         clock=clock,
+        plan=Grouper(threads=threads, clock=clock).plan,
         runners={
+            **GroupRunners(threads=threads).runners(),
             **ItemRunners(threads=threads, platforms=platforms).runners(),
             **DraftRunners(threads=threads, platforms=platforms).runners(),
             **OwnerRunners(
@@ -203,6 +211,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         publisher=publisher,
         schedules=Schedules(db=db, clock=clock, zones=zones, wake=relay.wake),
         zones=zones,
+        groups=Groups(db=db, clock=clock, wake=relay.wake),
         owner=Owner(
             db=db,
             clock=clock,

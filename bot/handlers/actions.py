@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot.message_builder import strings
 from bot.message_builder.draft import reject_modal, reply_modal
 from bot.message_builder.full_text import DRAFT, QUESTION, parse_ref, text_modal
+from bot.message_builder.group import MenuChoice
 from bot.message_builder.ids import ActionId
 from bot.message_builder.item import full_text_modal
 from bot.message_builder.owner import answer_modal, ask_owner_modal
@@ -86,6 +87,38 @@ def close(services: Services, body: dict[str, Any], client: WebClient) -> None:
     if verb not in ("ignore", "spam") or not raw.isdigit():
         raise UserError("That menu is out of date; use the item's latest message.")
     services.items.close(item_id=int(raw), user=body["user"]["id"], spam=verb == "spam")
+
+
+def group_menu(services: Services, body: dict[str, Any], client: WebClient) -> str | None:
+    """A grouped line's overflow menu. Reply, Ask owner and Claim need a thread: the item gets its own message."""
+    choice, _, raw = _value(body).partition(":")
+    if choice not in set(MenuChoice) or not raw.isdigit():
+        raise UserError("That menu is out of date; use the latest message.")
+    item_id, user = int(raw), body["user"]["id"]
+    match MenuChoice(choice):
+        case MenuChoice.IGNORE | MenuChoice.SPAM:
+            services.items.close(item_id=item_id, user=user, spam=choice == MenuChoice.SPAM)
+            return None
+        case MenuChoice.REPLY:
+            item = services.items.open_item(item_id)
+            services.groups.promote(item_id=item_id)
+            _open_reply_modal(services, client, trigger_id=body["trigger_id"], item=item)
+        case MenuChoice.ASK_OWNER:
+            services.owner.require_owner()
+            item = services.items.open_item(item_id)
+            services.groups.promote(item_id=item_id)
+            client.views_open(trigger_id=body["trigger_id"], view=ask_owner_modal(item=item))
+        case MenuChoice.CLAIM:
+            services.groups.promote(item_id=item_id)
+            services.items.claim(item_id=item_id, user=user)
+            return strings.CLAIMED.format(n=item_id)
+    return None
+
+
+def not_spam(services: Services, body: dict[str, Any], client: WebClient) -> str:
+    item_id = _id(body)
+    services.groups.not_spam(item_id=item_id, user=body["user"]["id"])
+    return strings.NOT_SPAM.format(n=item_id)
 
 
 def approve(services: Services, body: dict[str, Any], client: WebClient) -> None:
@@ -175,5 +208,7 @@ def register(app: App, *, services: Services) -> None:
         (ActionId.USE_AS_REPLY, use_as_reply),
         (ActionId.OPEN_IN_CHANNEL, open_in_channel),
         (ActionId.FULL_TEXT, full_text),
+        (ActionId.GROUP_MENU, group_menu),
+        (ActionId.NOT_SPAM, not_spam),
     ):
         app.action(action_id.value)(_guarded(fn, services))

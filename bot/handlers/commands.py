@@ -11,8 +11,9 @@ from slack_bolt import Ack, App, Respond
 
 from bot.message_builder import strings
 from bot.message_builder.format import escape
-from bot.message_builder.inbox import inbox_blocks, queue_blocks
+from bot.message_builder.inbox import inbox_blocks, queue_blocks, spam_list_blocks
 from bot.services.errors import UserError
+from bot.services.items import InboxFilter
 from bot.services.schedule import local_format
 from bot.slack_text import plain, user_id
 from bot.storage.models import DraftStatus
@@ -32,6 +33,7 @@ class Command:
         parts = text.strip().split(None, 2)
         self.sub = parts[0].lower() if parts else "help"
         self._args = parts[1:]
+        self.words = [w.lower() for w in text.split()[1:]]
 
     def item(self, *, rest_hint: str = "") -> int:
         found = _NUMBER.fullmatch(self._args[0]) if self._args else None
@@ -52,7 +54,31 @@ def _help(services: Services, command: Command, user: str, body: dict[str, Any])
 
 
 def _inbox(services: Services, command: Command, user: str, body: dict[str, Any]) -> list[dict[str, Any]]:
-    return inbox_blocks(services.items.open_items(), now=services.clock.now())
+    """`/social inbox [mine] [waiting] [PLATFORM] [page N]`, in any order."""
+    platform: str | None = None
+    mine = waiting = False
+    page = 1
+    for word in command.words:
+        if word == "mine":
+            mine = True
+        elif word in ("waiting", "owner"):
+            waiting = True
+        elif word == "page":
+            continue
+        elif word.isdigit():
+            page = int(word)
+        elif word in services.replies.platform_names():
+            platform = word
+        else:
+            raise UserError(strings.INBOX_USAGE.format(word=word))
+    where = InboxFilter(
+        platform=platform, claimed_by=user if mine else None, waiting_owner=waiting, page=page
+    )
+    return inbox_blocks(services.items.inbox(where=where), now=services.clock.now(), command=command.words)
+
+
+def _spam_list(services: Services, command: Command, user: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    return spam_list_blocks(services.groups.spam_list())
 
 
 def _draft(services: Services, command: Command, user: str, body: dict[str, Any]) -> str:
@@ -139,6 +165,7 @@ HANDLERS: dict[str, Handler] = {
     "assign": _assign,
     "ignore": _close(spam=False),
     "spam": _close(spam=True),
+    "spam-list": _spam_list,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.clock import Clock
+from bot.services.groups import Groups
 from bot.services.items import Items
 from bot.services.owner import Owner
 from bot.services.publisher import Publisher
@@ -22,3 +23,4 @@ class Services:
     schedules: Schedules
     zones: TimeZones
     owner: Owner
+    groups: Groups

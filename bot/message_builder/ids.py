@@ -16,6 +16,8 @@ class ActionId(StrEnum):
     OPEN_IN_CHANNEL = "owner_open_in_channel"
     USE_AS_REPLY = "answer_use_as_reply"
     FULL_TEXT = "item_full_text"  # opens a modal with an item's whole text; value: the item id
+    GROUP_MENU = "group_item_menu"  # the overflow menu on one line of a grouped message
+    NOT_SPAM = "spam_not_spam"
 
 
 class ViewId(StrEnum):

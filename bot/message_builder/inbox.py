@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.message_builder import strings
 from bot.message_builder.format import age, escape, link, plain
 from bot.message_builder.item import KIND, author_text
-from bot.storage.models import ItemState
+from bot.storage.models import Item, ItemState
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from bot.services.items import OpenItem
+    from bot.services.items import InboxPage
     from bot.services.schedule import Queued
 
 STATE_SHORT = {
@@ -27,6 +27,7 @@ STATE_SHORT = {
     ItemState.FAILED: "failed",
 }
 WORDS = 200  # of each text in a list; the item's own message shows the rest
+LIST_WORDS = 140  # of each filtered text in the spam list
 MAX_ENTRIES = 49  # a message takes 50 blocks; one is the header
 
 
@@ -34,11 +35,18 @@ def _words(text: str) -> Any:
     return plain(" ".join(text.split()), limit=WORDS)
 
 
-def inbox_blocks(items: list[OpenItem], *, now: datetime) -> list[dict[str, Any]]:
-    if not items:
+def inbox_blocks(page: InboxPage, *, now: datetime, command: list[str] | None = None) -> list[dict[str, Any]]:
+    if not page.items:
         return [SectionBlock(text=MarkdownTextObject(text=strings.INBOX_EMPTY)).to_dict()]
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=strings.INBOX_HEADER))]
-    for entry in items[:MAX_ENTRIES]:
+    filters = [w for w in (command or []) if not w.isdigit() and w != "page"]
+    header = strings.INBOX_HEADER.format(
+        total=page.total,
+        filters=f" ({escape(' '.join(filters))})" if filters else "",
+        page=page.page,
+        pages=page.pages,
+    )
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=header))]
+    for entry in page.items[: MAX_ENTRIES - 1]:
         item = entry.item
         state = STATE_SHORT.get(ItemState(item.state), escape(item.state))
         if item.claimed_by:
@@ -55,6 +63,26 @@ def inbox_blocks(items: list[OpenItem], *, now: datetime) -> list[dict[str, Any]
                 fields=[plain(author_text(item), limit=WORDS), _words(item.text)],
             )
         )
+    if page.page < page.pages:
+        words = " ".join([*filters, "page", str(page.page + 1)])
+        blocks.append(
+            ContextBlock(elements=[MarkdownTextObject(text=strings.INBOX_NEXT.format(words=escape(words)))])
+        )
+    return [block.to_dict() for block in blocks]
+
+
+def spam_list_blocks(items: list[Item]) -> list[dict[str, Any]]:
+    """The last 50 items filtered as likely spam: `#N`, why, and who wrote what as plain text."""
+    if not items:
+        return [SectionBlock(text=MarkdownTextObject(text=strings.SPAM_LIST_EMPTY)).to_dict()]
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=strings.SPAM_LIST_HEADER))]
+    # Five items to a section (10 fields at most): 50 items fit in 11 blocks.
+    for start in range(0, len(items), 5):
+        fields: list[Any] = []
+        for item in items[start : start + 5]:
+            fields.append(MarkdownTextObject(text=f"*#{item.id}* · _{escape(item.spam_reasons)}_"))
+            fields.append(plain(f"{author_text(item)}: {' '.join(item.text.split())}", limit=LIST_WORDS))
+        blocks.append(SectionBlock(fields=fields))
     return [block.to_dict() for block in blocks]
 
 

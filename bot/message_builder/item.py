@@ -29,11 +29,18 @@ from bot.message_builder.format import (
 )
 from bot.message_builder.full_text import full_text_button, text_modal
 from bot.message_builder.ids import ActionId
-from bot.storage.models import CLOSED_STATES, Draft, Item, ItemState
+from bot.storage.models import CLOSED_STATES, Draft, Item, ItemKind, ItemState
 
 PLATFORM_EMOJI = {"x": ":bird:", "facebook": ":large_blue_circle:", "instagram": ":camera:"}
 KIND = {"x": "mention", "facebook": "comment", "instagram": "comment"}
 AUTHOR_LIMIT = 300  # a name longer than this is shortened in messages; Full text shows it whole
+TRIAGE = {
+    ItemKind.QUESTION: ":question: Question",
+    ItemKind.COMPLAINT: ":warning: Complaint",
+    ItemKind.PRAISE: ":heart: Praise",
+    ItemKind.COMMENT: ":speech_balloon: Comment",
+}
+TRIAGE_WORD = {kind: label.split(" ", 1)[1] for kind, label in TRIAGE.items()}
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,7 @@ def fallback_text(view: ItemView) -> str:
     item = view.item
     return fallback(
         f"#{item.id} {escape(view.platform_label)} {KIND.get(item.platform, 'item')} from "
-        f"{escape(author_text(item))}: {escape(item.text)}"
+        f"{escape(author_text(item))} · {TRIAGE_WORD[ItemKind(item.kind)]}: {escape(item.text)}"
     )
 
 
@@ -118,7 +125,7 @@ def item_blocks(view: ItemView) -> list[dict[str, Any]]:
     item_id = item.id or 0
     emoji = PLATFORM_EMOJI.get(item.platform, ":speech_balloon:")
     kind = KIND.get(item.platform, "item")
-    header = f"{emoji} *{escape(view.platform_label)} {kind}* · *#{item_id}*"
+    header = f"{emoji} *{escape(view.platform_label)} {kind}* · *#{item_id}* · {TRIAGE[ItemKind(item.kind)]}"
     body, cut = text_section(item.text)
     author_cut = shorten(author_text(item), AUTHOR_LIMIT)[1]
     status = f"{link(item.url, 'Open original')} · {state_line(view)}"
@@ -131,6 +138,12 @@ def item_blocks(view: ItemView) -> list[dict[str, Any]]:
         ContextBlock(elements=[MarkdownTextObject(text=status)]),
     ]
     open_ = ItemState(item.state) not in CLOSED_STATES
+    if item.spam:
+        blocks.append(
+            ContextBlock(
+                elements=[MarkdownTextObject(text=f":no_entry: Likely spam: {escape(item.spam_reasons)}")]
+            )
+        )
     if item.owner_hint and open_:
         blocks.append(
             ContextBlock(elements=[MarkdownTextObject(text=":bulb: This may need the owner's answer.")])

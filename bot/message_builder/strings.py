@@ -1,7 +1,7 @@
 """User-facing strings, in one place."""
 
 HELP = """*Social Inbox* — `/social <subcommand>`; every subcommand names the item `#N`.
-• `inbox` — open items, oldest first, with their age
+• `inbox [mine] [waiting] [x|facebook|instagram] [page N]` — open items, oldest first, with their age
 • `draft N TEXT` — make TEXT the draft reply to #N (replaces an unsent draft)
 • `approve N` · `reject N [reason]` — decide on #N's draft (approvers only)
 • `schedule N WHEN` — send #N's draft at WHEN once approved: `in 10 minutes`, `tomorrow 9am`, `friday 14:00`, `2026-12-01 09:30` (your time zone)
@@ -9,6 +9,7 @@ HELP = """*Social Inbox* — `/social <subcommand>`; every subcommand names the 
 • `ask-owner N QUESTION` — ask the owner about #N in a DM
 • `claim N` · `assign N @someone` — take #N or hand it over
 • `ignore N` · `spam N` — close #N without a reply
+• `spam-list` — the last 50 items filtered as likely spam
 • `help` — this message"""
 
 UNKNOWN_SUBCOMMAND = "I don't know `{sub}`. Try `/social help` for the list, e.g. `/social draft 12 Thanks, we ship to Canada!`"
@@ -50,8 +51,27 @@ NOTE_INTERRUPTED = (
 )
 NOTE_RETRY = ":repeat: <@{user}> asked to send the reply again."
 
+GROUP_HEADER = ":busy_bee: *{n} comments and praise* · grouped while the channel is busy; each line's menu acts on that item"
+LISTING_HEADER = ":rotating_light: *{n} questions and complaints* · each gets its own message at Slack's pace, oldest question first"
+SPAM_HEADER = (
+    ":no_entry: *Filtered as likely spam* · {hour}:00 UTC · {n} item(s); *Not spam* gives one its own message"
+)
+GROUP_MORE = "…and {n} more; `/social inbox` lists them."
+SPAM_MORE = "…and {n} more; `/social spam-list` shows the last 50."
+LINE_OWN_MESSAGE = ":arrow_right: in its own message"
+SPAM_LIST_EMPTY = "Nothing was filtered as likely spam."
+SPAM_LIST_HEADER = "*Filtered as likely spam* (newest first, last 50)"
+NOT_SPAM = "#{n} is not spam; it gets its own message."
+NOT_FILTERED = "#{n} was not filtered as spam."
+NOTE_NOT_SPAM = ":white_check_mark: <@{user}> marked this as not spam."
+
 INBOX_EMPTY = ":tada: Nothing open. Inbox zero."
-INBOX_HEADER = "*Open items* (oldest first)"
+INBOX_HEADER = "*Open items* (oldest first) · {total} open{filters} · page {page} of {pages}"
+INBOX_NEXT = "Next page: `/social inbox {words}`"
+INBOX_USAGE = (
+    "I can't filter the inbox by `{word}`. Try `/social inbox mine`, `/social inbox waiting`, "
+    "`/social inbox facebook` or `/social inbox page 2` (any mix)."
+)
 
 UNREADABLE_TIME = (
     "I can't read `{when}` as a time. Try `in 10 minutes`, `in 2 hours`, `tomorrow 9am`, `friday 14:00` "

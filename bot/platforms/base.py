@@ -13,6 +13,9 @@ class Author:
     name: str
     handle: str
     url: str
+    # What the platform says about the account, for the spam rules; None where it says nothing.
+    followers_count: int | None = None
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)

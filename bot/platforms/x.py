@@ -98,7 +98,8 @@ class XPlatform:
                     pagination_token=token,
                     expansions=["author_id"],
                     tweet_fields=["created_at", "conversation_id", "referenced_tweets", "author_id"],
-                    user_fields=["username", "name"],
+                    # Followers and account age feed triage's "new account without followers".
+                    user_fields=["username", "name", "public_metrics", "created_at"],
                 )
             )
             meta: dict[str, Any] = response.meta or {}
@@ -142,6 +143,8 @@ class XPlatform:
                 name=author.name if author else username,
                 handle=f"@{username}",
                 url=f"https://x.com/{username}",
+                followers_count=_followers(author),
+                created_at=author.created_at.astimezone(UTC) if author and author.created_at else None,
             ),
             text=tweet.text,
             url=f"https://x.com/{username}/status/{tweet.id}",
@@ -173,6 +176,12 @@ class XPlatform:
             raise TransientError("X could not be reached") from None
         except tweepy.TweepyException as exc:
             raise PlatformError(f"X error: {exc}") from None
+
+
+def _followers(author: Any) -> int | None:
+    metrics = getattr(author, "public_metrics", None) or {}
+    count = metrics.get("followers_count")
+    return int(count) if isinstance(count, int) else None
 
 
 def _reason(exc: tweepy.HTTPException) -> str:

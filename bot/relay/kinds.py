@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 
 class TaskKind(StrEnum):
@@ -19,6 +19,8 @@ class TaskKind(StrEnum):
     UPDATE_OWNER_DM = "update_owner_dm"
     OWNER_REMINDER = "owner_reminder"
     OWNER_THANKS = "owner_thanks"
+    # A message listing several items (`ref_id` is the `ItemGroup`): posted once, then edited.
+    RENDER_GROUP = "render_group"
     # A platform look-up, kept off the Slack worker: a slow platform must not delay Slack posts.
     FETCH_PERMALINK = "fetch_permalink"
 
@@ -32,6 +34,20 @@ class TaskKind(StrEnum):
         return self is not TaskKind.FETCH_PERMALINK
 
 
-_RERENDERS = frozenset({TaskKind.UPDATE_ITEM, TaskKind.UPDATE_DRAFT, TaskKind.UPDATE_OWNER_DM})
+class Priority(IntEnum):
+    """The relay runs due tasks lowest first, then oldest first (a busy day's order of things)."""
+
+    PEOPLE = 0  # what people just did (updates, notes, drafts, promotions) and storm listings
+    QUESTION = 10  # a question's own message
+    URGENT = 11  # a complaint's or an owner-keyword item's own message
+    GROUP = 15  # praise and comments grouped in one message
+    LISTED_QUESTION = 20  # already seen in a storm listing: its own message follows at Slack's pace
+    LISTED_URGENT = 21
+    ROUTINE = 30  # praise and comments, one message each, while Slack keeps up
+
+
+_RERENDERS = frozenset(
+    {TaskKind.UPDATE_ITEM, TaskKind.UPDATE_DRAFT, TaskKind.UPDATE_OWNER_DM, TaskKind.RENDER_GROUP}
+)
 SLACK_KINDS = frozenset(kind for kind in TaskKind if kind.talks_to_slack)
 PLATFORM_KINDS = frozenset(TaskKind) - SLACK_KINDS

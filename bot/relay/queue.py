@@ -6,10 +6,11 @@ import json
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.relay.kinds import TaskKind
-from bot.storage.models import SlackTask
+from bot.relay.kinds import Priority, TaskKind
+from bot.storage.models import CLOSED_STATES, Item, ItemMessage, SlackTask
 
 
 def enqueue(
@@ -21,14 +22,25 @@ def enqueue(
     text: str = "",
     blocks: list[dict[str, Any]] | None = None,
     not_before: datetime | None = None,
+    priority: Priority = Priority.PEOPLE,
+    channel: str | None = None,
 ) -> None:
-    """Queue `kind` for the item; a re-render already waiting for the same message absorbs this one."""
+    """Queue `kind` for the item; a re-render already waiting for the same message absorbs this one.
+
+    `channel` (where it posts, when the caller knows) lets the relay skip a channel that is at
+    Slack's pace without claiming its tasks.
+    """
     if kind.collapses:
+        # A group's message is named by the group alone, whichever member asked for the re-render.
+        same_message = (
+            [SlackTask.ref_id == ref_id]
+            if kind is TaskKind.RENDER_GROUP
+            else [SlackTask.item_id == item_id, SlackTask.ref_id == ref_id]
+        )
         pending = session.exec(
             select(SlackTask.id).where(
-                SlackTask.item_id == item_id,
+                *same_message,
                 SlackTask.kind == kind.value,
-                SlackTask.ref_id == ref_id,
                 col(SlackTask.done).is_(False),
                 col(SlackTask.claimed_until).is_(None),
             )
@@ -43,5 +55,31 @@ def enqueue(
             text=text,
             blocks_json=json.dumps(blocks) if blocks else None,
             not_before=not_before,
+            priority=int(priority),
+            channel=channel,
         )
     )
+
+
+def promote(session: Session, *, item_id: int) -> None:
+    """A grouped item needs a thread (a note, a draft, the owner): it gets its own message first.
+
+    Its waiting post (a storm listing's) moves to the front; an item whose post was folded into a
+    group gets a new one. Closed grouped items stay in their group.
+    """
+    item = session.get(Item, item_id)
+    if item is None or item.group_id is None or item.state in CLOSED_STATES:
+        return
+    if session.get(ItemMessage, item_id) is not None:
+        return
+    moved = session.execute(
+        update(SlackTask)
+        .where(
+            col(SlackTask.item_id) == item_id,
+            col(SlackTask.kind) == TaskKind.POST_ITEM.value,
+            col(SlackTask.done).is_(False),
+        )
+        .values(priority=int(Priority.PEOPLE))
+    )
+    if moved.rowcount == 0:  # type: ignore[attr-defined]
+        enqueue(session, TaskKind.POST_ITEM, item_id=item_id, priority=Priority.PEOPLE)

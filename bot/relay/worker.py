@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,12 +23,14 @@ from sqlmodel import col, select
 from bot.clock import Clock
 from bot.relay.errors import Classified, Verdict, classify
 from bot.relay.kinds import TaskKind
+from bot.relay.pacing import Paced
 from bot.storage.db import Database
 from bot.storage.models import SlackTask
 
 log = logging.getLogger(__name__)
 
 Runner = Callable[[SlackTask], None]
+_UNORDERED = frozenset({TaskKind.POST_ITEM.value, TaskKind.RENDER_GROUP.value})
 
 
 class Relay:
@@ -42,6 +45,7 @@ class Relay:
         clock: Clock,
         runners: Mapping[TaskKind, Runner],
         name: str = "slack-relay",
+        plan: Callable[[], None] | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -54,6 +58,11 @@ class Relay:
         # Slack limits a method for the whole workspace: after a 429 nothing is sent until
         # Retry-After has passed, which also keeps items in the order they arrived.
         self._paused_until: datetime | None = None
+        # Run before each batch (the grouping of a busy channel's queue).
+        self._plan = plan
+        # chat.postMessage is paced per channel: where this worker may post again (monotonic time).
+        self._channel_waits: dict[str, float] = {}
+        self._full_batch = False
 
     @property
     def kinds(self) -> frozenset[TaskKind]:
@@ -82,6 +91,10 @@ class Relay:
         self._event.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+            if not self._thread.is_alive():
+                # The thread is gone: `drain` by hand (a test's backlog, a one-off run) works again.
+                self._thread = None
+                self._stopped.clear()
 
     def _loop(self) -> None:
         while not self._stopped.is_set():
@@ -89,52 +102,105 @@ class Relay:
                 self.drain()
             except Exception:
                 log.exception("relay.drain_failed worker=%s", self.name)
-            # Woken at once for new work; the timeout picks up retries and other processes' rows.
-            self._event.wait(timeout=0.5)
+            # Woken at once for new work; the timeout picks up retries, other processes' rows and
+            # channels whose pace allows the next post.
+            wait = self.next_wait()
+            if wait > 0:
+                self._event.wait(timeout=wait)
             self._event.clear()
 
     def drain(self) -> int:
-        """Run every due task of this worker's kinds once; returns how many were completed."""
+        """Run every due task of this worker's kinds once; returns how many were completed.
+
+        Most urgent first (`SlackTask.priority`), then oldest. A batch is claimed in one UPDATE;
+        what it could not run (a channel at Slack's pace, an item with an earlier task) is released
+        in one more.
+        """
         now = self.clock.now()
         if self._paused_until is not None and now < self._paused_until:
             return 0
+        if self._plan is not None:
+            try:
+                self._plan()
+            except Exception:
+                log.exception("relay.plan_failed worker=%s", self.name)
+        waiting = self._waiting_channels()
         with self.db.session() as session:
-            ids = session.exec(
-                select(SlackTask.id)
+            rows = session.exec(
+                select(SlackTask.id, SlackTask.channel)
                 .where(
                     col(SlackTask.done).is_(False),
                     col(SlackTask.kind).in_(self._kinds),
                     or_(col(SlackTask.not_before).is_(None), col(SlackTask.not_before) <= now),
                     or_(col(SlackTask.claimed_until).is_(None), col(SlackTask.claimed_until) < now),
                 )
-                .order_by(col(SlackTask.id))
+                .order_by(col(SlackTask.priority), col(SlackTask.id))
                 .limit(self.batch)
             ).all()
+        self._full_batch = len(rows) == self.batch
+        tasks = self._claim_batch([task_id for task_id, channel in rows if channel not in waiting])
+        pending = self._pending_by_item(tasks)
         completed = 0
-        held: set[int] = set()  # items with an earlier task still waiting: keep their order
-        for task_id in ids:
-            if self._stopped.is_set():
-                break
-            task = self._claim(task_id)
-            if task is None:
-                continue
-            if task.item_id in held or self._has_earlier(task):
-                held.add(task.item_id)
-                self._release(task, delay=None)
+        finished: set[int] = set()  # done in this batch
+        settled: set[int] = set()  # failed in this batch; their rows already say when to retry
+        unrun: list[int] = []
+        stop_batch = False
+        for task in tasks:
+            assert task.id is not None
+            # Tasks of one item run in id order whatever their priority: an earlier one still
+            # pending (not run yet, failed, at Slack's pace) holds the later ones back.
+            # The item's own message goes first of all (a promoted item's thread tasks wait for it),
+            # and a group's message names an item only to have one: neither waits in line.
+            earlier = task.kind not in _UNORDERED and any(
+                other < task.id and other not in finished for other in pending.get(task.item_id, ())
+            )
+            if stop_batch or self._stopped.is_set() or task.channel in waiting or earlier:
+                unrun.append(task.id)
                 continue
             try:
                 self._runners[TaskKind(task.kind)](task)
+            except Paced as paced:
+                # Nothing was sent: this channel waits, every other channel carries on.
+                waiting[paced.channel] = time.monotonic() + paced.wait
+                self._channel_waits[paced.channel] = waiting[paced.channel]
+                unrun.append(task.id)
+                continue
             except Exception as exc:
                 outcome = classify(exc)
                 if outcome is None:
+                    self._release_all(
+                        [
+                            t.id
+                            for t in tasks
+                            if t.id is not None and t.id != task.id and t.id not in finished | settled
+                        ]
+                    )
                     raise
-                held.add(task.item_id)
+                settled.add(task.id)
                 if self._settle(task, outcome):
-                    break
+                    stop_batch = True
                 continue
             self._done(task)
+            finished.add(task.id)
             completed += 1
+        self._release_all(unrun)
         return completed
+
+    def _waiting_channels(self) -> dict[str, float]:
+        now = time.monotonic()
+        for channel, until in list(self._channel_waits.items()):
+            if until <= now:
+                del self._channel_waits[channel]
+        return dict(self._channel_waits)
+
+    def next_wait(self) -> float:
+        """How long the loop may sleep: less when a full batch was left or a channel frees up soon."""
+        if self._full_batch:
+            return 0.0
+        soonest = min(self._channel_waits.values(), default=None)
+        if soonest is None:
+            return 0.5
+        return max(0.01, min(0.5, soonest - time.monotonic()))
 
     def _settle(self, task: SlackTask, outcome: Classified) -> bool:
         """Record a failed run; True when the rest of the batch should wait too."""
@@ -156,34 +222,57 @@ class Relay:
 
     # -- bookkeeping ---------------------------------------------------------------
 
-    def _claim(self, task_id: int | None) -> SlackTask | None:
+    def _claim_batch(self, ids: list[int | None]) -> list[SlackTask]:
+        """Lease the tasks in one UPDATE; returns those this worker won, in the order asked."""
+        if not ids:
+            return []
         now = self.clock.now()
         with self.db.session() as session:
-            result = session.execute(
-                update(SlackTask)
-                .where(
-                    col(SlackTask.id) == task_id,
-                    col(SlackTask.done).is_(False),
-                    or_(col(SlackTask.claimed_until).is_(None), col(SlackTask.claimed_until) < now),
-                )
-                .values(claimed_until=now + self.lease, attempts=SlackTask.attempts + 1)
-            )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
-                return None
-            return session.get(SlackTask, task_id)
-
-    def _has_earlier(self, task: SlackTask) -> bool:
-        with self.db.session() as session:
-            return (
-                session.exec(
-                    select(SlackTask.id).where(
-                        SlackTask.item_id == task.item_id,
-                        col(SlackTask.kind).in_(self._kinds),
+            won = {
+                row[0]
+                for row in session.execute(
+                    update(SlackTask)
+                    .where(
+                        col(SlackTask.id).in_(ids),
                         col(SlackTask.done).is_(False),
-                        col(SlackTask.id) < task.id,
+                        or_(col(SlackTask.claimed_until).is_(None), col(SlackTask.claimed_until) < now),
                     )
-                ).first()
-                is not None
+                    .values(claimed_until=now + self.lease, attempts=SlackTask.attempts + 1)
+                    .returning(col(SlackTask.id))
+                )
+            }
+            if not won:
+                return []
+            by_id = {t.id: t for t in session.exec(select(SlackTask).where(col(SlackTask.id).in_(won))).all()}
+        return [by_id[task_id] for task_id in ids if task_id in by_id]
+
+    def _pending_by_item(self, tasks: list[SlackTask]) -> dict[int, list[int]]:
+        """Every unfinished task of these items (of this worker's kinds): a task runs after its item's earlier ones."""
+        if not tasks:
+            return {}
+        with self.db.session() as session:
+            rows = session.exec(
+                select(SlackTask.item_id, SlackTask.id).where(
+                    col(SlackTask.item_id).in_({t.item_id for t in tasks}),
+                    col(SlackTask.kind).in_(self._kinds),
+                    col(SlackTask.done).is_(False),
+                )
+            ).all()
+        pending: dict[int, list[int]] = {}
+        for item_id, task_id in rows:
+            if task_id is not None:
+                pending.setdefault(item_id, []).append(task_id)
+        return pending
+
+    def _release_all(self, ids: list[int]) -> None:
+        """Give back leases of tasks this batch did not run; no attempt is counted."""
+        if not ids:
+            return
+        with self.db.session() as session:
+            session.execute(
+                update(SlackTask)
+                .where(col(SlackTask.id).in_(ids))
+                .values(claimed_until=None, attempts=SlackTask.attempts - 1)
             )
 
     def _release(self, task: SlackTask, *, delay: timedelta | None) -> None:

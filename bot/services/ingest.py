@@ -17,10 +17,12 @@ from sqlmodel import Session, col, select
 from bot.message_builder import strings
 from bot.message_builder.notes import edited_note, removed_note
 from bot.platforms.base import IncomingItem, ItemChange
-from bot.relay.kinds import TaskKind
+from bot.relay.kinds import Priority, TaskKind
 from bot.relay.queue import enqueue
+from bot.services import triage
+from bot.services.groups import spam_digest
 from bot.storage.db import Database
-from bot.storage.models import Account, Draft, DraftStatus, Item, utcnow
+from bot.storage.models import Account, Draft, DraftStatus, Item, ItemKind, utcnow
 from bot.storage.queries import audit, find_item
 
 log = logging.getLogger(__name__)
@@ -33,24 +35,49 @@ class Ingestor:
     channels: dict[str, str] = field(default_factory=dict)  # platform -> channel override
     owner_keywords: list[str] = field(default_factory=list)
     on_stored: Callable[[], None] = lambda: None  # wakes the relay
-    _accounts: dict[tuple[str, str], int] = field(default_factory=dict)
+    _accounts: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         words = [re.escape(w) for w in self.owner_keywords if w]
         self._owner_words = re.compile(r"\b(" + "|".join(words) + r")", re.IGNORECASE) if words else None
 
     def ingest(self, incoming: IncomingItem) -> int | None:
-        """Store a new item and queue its Slack message; None when it was already stored."""
-        account_id = self._account_id(incoming)
+        """Store a new item and queue its Slack message; None when it was already stored.
+
+        Triage runs here, so the relay knows what matters first: likely spam is listed in the
+        channel's hourly digest instead of getting a message of its own.
+        """
+        account_id, channel = self._account(incoming)
+        received_at = utcnow()
         try:
             with self.db.session() as session:
                 if find_item(session, platform=incoming.platform, external_id=incoming.external_id):
                     return None
                 item = self._new_item(session, incoming, account_id=account_id)
+                item.received_at = received_at
+                self._triage(session, item, incoming)
+                if item.spam:
+                    item.group_id = spam_digest(self.db, channel=channel, at=received_at)
                 session.add(item)
                 session.flush()
                 assert item.id is not None
-                enqueue(session, TaskKind.POST_ITEM, item_id=item.id)
+                if item.spam:
+                    enqueue(
+                        session,
+                        TaskKind.RENDER_GROUP,
+                        item_id=item.id,
+                        ref_id=item.group_id,
+                        priority=Priority.ROUTINE,
+                        channel=channel,
+                    )
+                else:
+                    enqueue(
+                        session,
+                        TaskKind.POST_ITEM,
+                        item_id=item.id,
+                        priority=post_priority(item),
+                        channel=channel,
+                    )
                 # Off the Slack path: the message goes out with the link we have, then improves.
                 enqueue(session, TaskKind.FETCH_PERMALINK, item_id=item.id)
                 self._warn_scheduled(session, item)
@@ -110,6 +137,38 @@ class Ingestor:
             owner_hint=bool(self._owner_words and self._owner_words.search(incoming.text)),
         )
 
+    def _triage(self, session: Session, item: Item, incoming: IncomingItem) -> None:
+        fingerprint = triage.fingerprint(text=incoming.text)
+        recent: list[triage.RecentItem] = []
+        if fingerprint is not None:
+            since = item.received_at - triage.DUPLICATE_WINDOW
+            recent = [
+                triage.RecentItem(author_id=author_id, fingerprint=fingerprint, received_at=at)
+                for author_id, at in session.exec(
+                    select(Item.author_id, Item.received_at)
+                    .where(Item.fingerprint == fingerprint, col(Item.received_at) >= since)
+                    .limit(triage.DUPLICATE_AUTHORS * 4)
+                ).all()
+            ]
+        author = incoming.author
+        verdict = triage.triage(
+            text=incoming.text,
+            received_at=item.received_at,
+            author=triage.AuthorFacts(
+                id=author.id,
+                platform=incoming.platform,
+                followers_count=author.followers_count,
+                account_created_at=author.created_at,
+            ),
+            recent=recent,
+        )
+        item.kind = ItemKind(verdict.kind.value)
+        item.sentiment = verdict.sentiment
+        item.kind_reasons = "; ".join(verdict.kind_reasons)
+        item.spam = verdict.spam
+        item.spam_reasons = "; ".join(verdict.reasons)
+        item.fingerprint = fingerprint
+
     def _warn_scheduled(self, session: Session, item: Item) -> None:
         """The customer wrote again: a reply scheduled on their conversation may no longer fit."""
         related: list[int | None] = [item.root_item_id] if item.root_item_id else []
@@ -154,7 +213,8 @@ class Ingestor:
             return None
         return parent.root_item_id or parent.id
 
-    def _account_id(self, incoming: IncomingItem) -> int:
+    def _account(self, incoming: IncomingItem) -> tuple[int, str]:
+        """The account's id and Slack channel (created on the first item)."""
         key = (incoming.platform, incoming.account_external_id)
         if key not in self._accounts:
             query = select(Account).where(Account.platform == key[0], Account.external_id == key[1])
@@ -170,5 +230,18 @@ class Ingestor:
                 with self.db.session() as session:
                     account = session.exec(query).one()
             assert account.id is not None
-            self._accounts[key] = account.id
+            self._accounts[key] = (account.id, account.slack_channel)
         return self._accounts[key]
+
+
+def post_priority(item: Item) -> Priority:
+    """Questions, complaints and what may need the owner reach Slack before praise and comments."""
+    if item.kind is ItemKind.QUESTION:
+        return Priority.QUESTION
+    if item.kind is ItemKind.COMPLAINT or item.owner_hint:
+        return Priority.URGENT
+    return Priority.ROUTINE
+
+
+def is_urgent(item: Item) -> bool:
+    return post_priority(item) is not Priority.ROUTINE

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
 from bot.clock import Clock
@@ -15,8 +16,16 @@ from bot.relay.queue import enqueue
 from bot.services.errors import UserError
 from bot.services.transitions import Audit, move_draft, move_item
 from bot.storage.db import Database
-from bot.storage.models import CLOSED_STATES, Draft, DraftStatus, Item, ItemMessage, ItemState
-from bot.storage.queries import audit, open_question_count
+from bot.storage.models import (
+    CLOSED_STATES,
+    Draft,
+    DraftStatus,
+    Item,
+    ItemMessage,
+    ItemState,
+    OwnerQuestion,
+)
+from bot.storage.queries import audit
 
 STATE_WORDS = {ItemState.REPLIED: "replied", ItemState.IGNORED: "ignored", ItemState.SPAM: "marked as spam"}
 
@@ -57,6 +66,22 @@ class OpenItem:
     item: Item
     received_at: datetime
     waiting_owner: bool
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    platform: str | None = None
+    claimed_by: str | None = None  # "mine"
+    waiting_owner: bool = False
+    page: int = 1  # from 1
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    items: list[OpenItem]
+    total: int  # open items matching the filter, on every page
+    page: int
+    pages: int
 
 
 @dataclass
@@ -130,23 +155,62 @@ class Items:
                 )
             if not move_item(session, item_id=item_id, to=state, audit=Audit(actor=user, action=state.value)):
                 raise closed_meanwhile(session, item)
-            refresh(session, item, note=strings.NOTE_CLOSED.format(user=user, state=state.value))
+            # An item shown only as a line of a group has no thread; its line shows the new state.
+            threadless = item.group_id is not None and session.get(ItemMessage, item_id) is None
+            note = None if threadless else strings.NOTE_CLOSED.format(user=user, state=state.value)
+            refresh(session, item, note=note)
         self.wake()
         return state
 
     def open_items(self, *, limit: int = 50) -> list[OpenItem]:
+        return self.inbox(page_size=limit).items
+
+    def inbox(self, *, where: InboxFilter = InboxFilter(), page_size: int = 40) -> InboxPage:
+        """Open items oldest first, one page of them, and how many match in all.
+
+        The conditions spell out the open states so the partial index `ix_item_open` serves them.
+        """
+        waiting = (
+            select(OwnerQuestion.item_id)
+            .where(col(OwnerQuestion.item_id) == col(Item.id), col(OwnerQuestion.answered_at).is_(None))
+            .exists()
+        )
+        conditions: list[ColumnElement[bool]] = [
+            col(Item.state).in_(sorted(set(ItemState) - CLOSED_STATES)),
+            col(Item.removed).is_(False),
+            col(Item.spam).is_(False),  # likely spam waits in `/social spam-list`
+        ]
+        if where.platform:
+            conditions.append(col(Item.platform) == where.platform)
+        if where.claimed_by:
+            conditions.append(col(Item.claimed_by) == where.claimed_by)
+        if where.waiting_owner:
+            conditions.append(waiting)
         with self.db.session() as session:
+            total = session.exec(select(func.count()).select_from(Item).where(*conditions)).one()
+            pages = max(1, -(-total // page_size))
+            page = min(max(1, where.page), pages)
             items = session.exec(
                 select(Item)
-                .where(col(Item.state).not_in(sorted(CLOSED_STATES)), col(Item.removed).is_(False))
+                .where(*conditions)
                 .order_by(col(Item.received_at), col(Item.id))
-                .limit(limit)
+                .offset((page - 1) * page_size)
+                .limit(page_size)
             ).all()
-            return [
-                OpenItem(
-                    item=item,
-                    received_at=item.received_at,
-                    waiting_owner=open_question_count(session, item_id=item.id or 0) > 0,
-                )
+            asked = set(
+                session.exec(
+                    select(OwnerQuestion.item_id).where(
+                        col(OwnerQuestion.item_id).in_([i.id for i in items]),
+                        col(OwnerQuestion.answered_at).is_(None),
+                    )
+                ).all()
+            )
+        return InboxPage(
+            items=[
+                OpenItem(item=item, received_at=item.received_at, waiting_owner=item.id in asked)
                 for item in items
-            ]
+            ],
+            total=total,
+            page=page,
+            pages=pages,
+        )

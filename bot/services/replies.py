@@ -50,6 +50,9 @@ class Replies:
             names = ", ".join(f"<@{a}>" for a in self.approvers)
             raise UserError(strings.ONLY_APPROVERS.format(verb=verb, approvers=names))
 
+    def platform_names(self) -> frozenset[str]:
+        return frozenset(self.platforms)
+
     def platform(self, item: Item) -> Platform:
         platform = self.platforms.get(item.platform)
         if platform is None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy import Column, Index, UniqueConstraint, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import AutoString, Field, SQLModel
@@ -72,10 +72,35 @@ class Account(SQLModel, table=True):
     slack_channel: str
 
 
+class ItemKind(StrEnum):
+    """What triage made of the item (`bot.services.triage.Kind`)."""
+
+    QUESTION = "question"
+    COMPLAINT = "complaint"
+    PRAISE = "praise"
+    COMMENT = "comment"
+
+
+_OPEN_ITEM = text(
+    "state IN ('new', 'claimed', 'draft', 'scheduled', 'waiting_owner', 'failed') AND NOT removed"
+)
+
+
 class Item(SQLModel, table=True):
     """One comment or mention. Its id is the `#N` people type in Slack."""
 
-    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("platform", "external_id"),
+        # `/social inbox` reads open items oldest first; with a million closed ones around, only
+        # this partial index keeps it quick (both SQLite and PostgreSQL support partial indexes).
+        Index(
+            "ix_item_open",
+            "received_at",
+            "id",
+            sqlite_where=_OPEN_ITEM,
+            postgresql_where=_OPEN_ITEM,
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     platform: str
@@ -101,6 +126,49 @@ class Item(SQLModel, table=True):
     )
     claimed_by: str | None = None
     owner_hint: bool = False
+    # Triage at ingest (bot/services/triage.py): kind and VADER score, the spam verdict with its
+    # reasons ("; "-separated), and the text's fingerprint for "same text from several authors".
+    kind: ItemKind = Field(
+        default=ItemKind.COMMENT,
+        sa_column=Column("kind", EnumText(ItemKind), nullable=False, server_default="comment"),
+    )
+    sentiment: float = 0.0
+    kind_reasons: str = ""
+    spam: bool = False
+    spam_reasons: str = ""
+    fingerprint: str | None = Field(default=None, index=True)
+    # The grouped message (busy day) or hourly spam digest that lists the item, if any.
+    # No foreign key: SQLite cannot add one to an existing table without copying `item`.
+    group_id: int | None = Field(default=None, index=True)
+
+
+class GroupPurpose(StrEnum):
+    ITEMS = "items"  # praise and comments of a backlog, with an overflow menu each
+    LISTING = "listing"  # questions and complaints of a storm, before each gets its own message
+    SPAM = "spam"  # "Filtered as likely spam", one per channel per hour
+
+
+class ItemGroup(SQLModel, table=True):
+    """One Slack message listing several items."""
+
+    __table_args__ = (UniqueConstraint("channel", "purpose", "hour"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str
+    purpose: GroupPurpose = Field(sa_column=Column("purpose", EnumText(GroupPurpose), nullable=False))
+    # The spam digest's hour ("2026-11-26T14"); a unique key per other group, so it never collides.
+    hour: str
+    ts: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SlackPace(SQLModel, table=True):
+    """A token bucket per channel for chat.postMessage, shared by every process on the database."""
+
+    channel: str = Field(primary_key=True)
+    tokens: float
+    updated: float  # epoch seconds of `tokens`; also the version for the conditional UPDATE
+    blocked_until: float = 0.0  # a 429's Retry-After, for this channel only
 
 
 class ItemMessage(SQLModel, table=True):
@@ -121,12 +189,26 @@ class SlackTask(SQLModel, table=True):
     so they always show the latest state.
     """
 
+    # The relay reads pending tasks by priority, then age.
+    __table_args__ = (
+        Index(
+            "ix_slacktask_due",
+            "priority",
+            "id",
+            sqlite_where=text("NOT done"),
+            postgresql_where=text("NOT done"),
+        ),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     kind: str
     item_id: int = Field(foreign_key="item.id", index=True)
     ref_id: int | None = None
     text: str = ""
     blocks_json: str | None = None
+    # Lower runs first (bot/relay/kinds.py: Priority); the channel it posts to, when known at queueing.
+    priority: int = 0
+    channel: str | None = None
     done: bool = Field(default=False, index=True)
     attempts: int = 0
     not_before: datetime | None = None  # None: due at once (whatever the clock says)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -106,6 +108,10 @@ class FakeSlack(FakeServer):
         self._revoked: set[str] = set()
         # Where apps.connections.open sends the app (a tests.fakes.socket_mode.FakeSocketMode).
         self.socket_mode_url: str | None = None
+        # chat.postMessage per channel (Slack: about 1 a second, short bursts): off unless enforced.
+        self._post_pace: tuple[float, int] | None = None
+        self._post_buckets: dict[str, tuple[float, float]] = {}  # channel -> (tokens, at)
+        self.rate_limited: list[str] = []  # channels answered 429 by the pace, in order
         self._methods: dict[str, Handler] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
@@ -171,6 +177,29 @@ class FakeSlack(FakeServer):
         """Answer the next ``count`` calls of ``method`` with 429, ``Retry-After`` and ``ratelimited``."""
         with self._cond:
             self._rate_limits[method] = [count, retry_after]
+
+    def enforce_post_rate(self, *, per_second: float = 1.0, burst: int = 10) -> None:
+        """Like Slack: ``chat.postMessage`` beyond ``per_second`` per channel (after a burst of
+        ``burst``) answers 429 ``ratelimited`` with a ``Retry-After`` of whole seconds."""
+        with self._cond:
+            self._post_pace = (per_second, burst)
+            self._post_buckets.clear()
+
+    def _paced_out(self, params: dict[str, Any]) -> int | None:
+        """Seconds to wait when this post is beyond the channel's pace; None when it may go."""
+        if self._post_pace is None:
+            return None
+        per_second, burst = self._post_pace
+        channel = self.dm_channel(str(params.get("channel") or ""))
+        now = time.monotonic()
+        tokens, at = self._post_buckets.get(channel, (float(burst), now))
+        tokens = min(float(burst), tokens + (now - at) * per_second)
+        if tokens < 1.0:
+            self._post_buckets[channel] = (tokens, now)
+            self.rate_limited.append(channel)
+            return max(1, math.ceil((1.0 - tokens) / per_second))
+        self._post_buckets[channel] = (tokens - 1.0, now)
+        return None
 
     def revoke_token(self, token: str) -> None:
         """Make ``token`` answer ``token_revoked`` from now on."""
@@ -300,6 +329,11 @@ class FakeSlack(FakeServer):
         auth_error = self._auth_error(call, params)
         if auth_error:
             return Response(200, _err(auth_error), headers)
+        if method == "chat.postMessage":
+            wait = self._paced_out(params)
+            if wait is not None:
+                headers["Retry-After"] = str(wait)
+                return Response(429, _err("ratelimited"), headers)
 
         handler = self._methods.get(method)
         if handler is None:

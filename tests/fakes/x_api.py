@@ -34,7 +34,16 @@ _TWEET_FIELDS = {
     "reply_settings",
     "source",
 }
-_USER_FIELDS = {"created_at", "description", "profile_image_url", "protected", "verified", "url", "location"}
+_USER_FIELDS = {
+    "created_at",
+    "public_metrics",
+    "description",
+    "profile_image_url",
+    "protected",
+    "verified",
+    "url",
+    "location",
+}
 _TOKEN_PREFIX = "7140dibdnow9c7btw"
 
 
@@ -112,10 +121,14 @@ class FakeX(FakeServer):
         in_reply_to_tweet_id: str | None = None,
         conversation_id: str | None = None,
         created_at: datetime | None = None,
+        followers: int = 120,
+        account_created_at: datetime | None = None,
     ) -> str:
         """Add a post that mentions the account, as ``username``; returns its new (larger) id.
 
-        The author is created on first use (ids from 2000 up unless ``author_id`` is given).
+        The author is created on first use (ids from 2000 up unless ``author_id`` is given), with
+        ``followers`` and an account made ``account_created_at`` (default 2020-01-01), which
+        ``user.fields=public_metrics,created_at`` returns as X API v2 documents them.
         A reply inherits its parent's conversation id when the parent is known.
         """
         with self._cond:
@@ -128,7 +141,14 @@ class FakeX(FakeServer):
                 "id": author,
                 "name": name,
                 "username": username,
-                "created_at": "2020-01-01T00:00:00.000Z",
+                "created_at": _iso(account_created_at) if account_created_at else "2020-01-01T00:00:00.000Z",
+                "public_metrics": {
+                    "followers_count": followers,
+                    "following_count": 80,
+                    "tweet_count": 500,
+                    "listed_count": 0,
+                    "like_count": 900,
+                },
             }
             tweet_id = self._new_tweet(
                 text=text,

@@ -16,6 +16,7 @@ def test_only_rerenders_collapse() -> None:
         TaskKind.UPDATE_ITEM,
         TaskKind.UPDATE_DRAFT,
         TaskKind.UPDATE_OWNER_DM,
+        TaskKind.RENDER_GROUP,
     }
 
 

@@ -12,11 +12,11 @@ from sqlmodel import Session
 from bot.message_builder.item import ItemView, fallback_text, item_blocks
 from bot.platforms.base import Platform
 from bot.relay.errors import NotReady
-from bot.relay.kinds import TaskKind
+from bot.relay.kinds import Priority, TaskKind
 from bot.relay.queue import enqueue
 from bot.relay.runners.threads import Threads
 from bot.relay.worker import Runner
-from bot.storage.models import Account, Item, ItemMessage, ItemState, SlackTask
+from bot.storage.models import Account, GroupPurpose, Item, ItemGroup, ItemMessage, ItemState, SlackTask
 from bot.storage.queries import latest_draft, open_question_count
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ class ItemRunners:
         )
 
     def post_item(self, task: SlackTask) -> None:
-        db, client = self.threads.db, self.threads.client
+        db = self.threads.db
         with db.session() as session:
             if session.get(ItemMessage, task.item_id) is not None:
                 return  # already posted (a retried task after a lost acknowledgement)
@@ -59,8 +59,11 @@ class ItemRunners:
                 raise NotReady("root item not posted yet")
             view = self.item_view(session, item)
         # Posted with the link it came with; `fetch_permalink` improves it later, off this path.
-        response = client.chat_postMessage(
+        # Praise and comments leave part of the burst to questions and grouped messages.
+        routine = task.priority >= Priority.ROUTINE
+        response = self.threads.post(
             channel=account.slack_channel,
+            reserve=self.threads.pacer.reserve if routine else 0,
             text=fallback_text(view),
             blocks=item_blocks(view),
             thread_ts=root.thread_ts if root else None,
@@ -75,9 +78,22 @@ class ItemRunners:
                     item_id=task.item_id, channel=channel, ts=ts, thread_ts=root.thread_ts if root else ts
                 )
             )
+            group = session.get(ItemGroup, item.group_id) if item.group_id else None
+            if group is not None and group.purpose is not GroupPurpose.LISTING:
+                # The group's line now points at the item's own message (promoted, or not spam).
+                enqueue(
+                    session, TaskKind.RENDER_GROUP, item_id=task.item_id, ref_id=group.id, channel=channel
+                )
         log.info("relay.posted item=%s channel=%s", item.id, channel)
 
     def update_item(self, task: SlackTask) -> None:
+        with self.threads.db.session() as session:
+            item = session.get(Item, task.item_id)
+            assert item is not None
+            if item.group_id is not None and session.get(ItemMessage, task.item_id) is None:
+                # Shown only as a line of a group: that message shows the new state.
+                enqueue(session, TaskKind.RENDER_GROUP, item_id=task.item_id, ref_id=item.group_id)
+                return
         message = self.threads.message_of(task.item_id)
         with self.threads.db.session() as session:
             item = session.get(Item, task.item_id)

@@ -67,7 +67,7 @@ class OwnerRunners:
         text, blocks = self._dm(question, item)
         client = self.threads.client
         channel = client.conversations_open(users=self.owner)["channel"]["id"]
-        posted = client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)
+        posted = self.threads.post(channel=channel, text=text, blocks=blocks, unfurl_links=False)
         with self.threads.db.session() as session:
             session.execute(
                 update(OwnerQuestion)
@@ -95,6 +95,6 @@ class OwnerRunners:
         if not question.dm_ts or not question.dm_channel:
             raise NotReady("owner DM not posted yet")
         waited = duration(self.clock.now() - question.asked_at)
-        self.threads.client.chat_postMessage(
+        self.threads.post(
             channel=question.dm_channel, thread_ts=question.dm_ts, text=text.format(n=item.id, waited=waited)
         )

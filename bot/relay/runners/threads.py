@@ -1,4 +1,4 @@
-"""What the runners share: the item's Slack message and posting into its thread."""
+"""What the runners share: the item's Slack message, posting at Slack's pace, posting into a thread."""
 
 from __future__ import annotations
 
@@ -6,8 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
 
 from bot.relay.errors import NotReady
+from bot.relay.pacing import Paced, Pacer
+from bot.relay.queue import promote
 from bot.storage.db import Database
 from bot.storage.models import ItemMessage
 
@@ -22,10 +26,25 @@ class Posted:
 class Threads:
     db: Database
     client: WebClient
+    pacer: Pacer
+
+    def post(self, *, channel: str, reserve: int = 0, **message: Any) -> SlackResponse:
+        """chat.postMessage at the channel's pace; a 429 pauses this channel only (raises `Paced`)."""
+        self.pacer.take(channel, reserve=reserve)
+        try:
+            return self.client.chat_postMessage(channel=channel, **message)
+        except SlackApiError as exc:
+            if exc.response.status_code != 429:
+                raise
+            retry_after = float(exc.response.headers.get("Retry-After", 1))
+            self.pacer.limited(channel, retry_after=retry_after)
+            raise Paced(channel, retry_after) from None
 
     def message_of(self, item_id: int) -> ItemMessage:
         with self.db.session() as session:
             message = session.get(ItemMessage, item_id)
+            if message is None:
+                promote(session, item_id=item_id)
         if message is None:
             raise NotReady(f"item {item_id} has no message yet")
         return message
@@ -34,7 +53,7 @@ class Threads:
         self, item_id: int, *, text: str, blocks: list[dict[str, Any]] | None = None
     ) -> Posted:
         message = self.message_of(item_id)
-        response = self.client.chat_postMessage(
+        response = self.post(
             channel=message.channel,
             thread_ts=message.thread_ts,
             text=text,

@@ -1,0 +1,106 @@
+"""Slack's pace for chat.postMessage: about one message per second per channel, with short bursts.
+
+A token bucket per channel lives in the `SlackPace` table, so every process that shares the
+database shares the pace. Taking a token is a read and a conditional UPDATE on the version the
+read saw (`updated`): two processes never both spend the last token. A 429 on a channel blocks
+that channel alone until Retry-After.
+
+Wall-clock time (not the app's clock): Slack counts real seconds, and tests move the app's clock.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
+
+from bot.storage.db import Database
+from bot.storage.models import SlackPace
+
+log = logging.getLogger(__name__)
+
+
+class Paced(Exception):
+    """The channel is at Slack's pace: nothing was sent; try the task again in `wait` seconds."""
+
+    def __init__(self, channel: str, wait: float) -> None:
+        super().__init__(f"{channel} paced for {wait:.2f}s")
+        self.channel = channel
+        self.wait = wait
+
+
+class Pacer:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        per_second: float,
+        burst: int,
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        self.db = db
+        self.per_second = per_second
+        self.burst = max(1, burst)
+        self._now = now
+
+    @property
+    def reserve(self) -> int:
+        """Tokens routine posts leave for questions and groups, so a burst of praise cannot use them up."""
+        return self.burst // 2
+
+    def few_seconds(self, seconds: float = 5.0) -> int:
+        """How many posts Slack takes on one channel in `seconds`, a full burst included."""
+        return self.burst + int(self.per_second * seconds)
+
+    def take(self, channel: str, *, reserve: int = 0) -> None:
+        """Spend one post on `channel`, or raise `Paced` with how long to wait."""
+        for _ in range(20):  # lost races with another process; each retry rereads the row
+            now = self._now()
+            with self.db.session() as session:
+                row = session.get(SlackPace, channel)
+                if row is None:
+                    try:
+                        session.add(SlackPace(channel=channel, tokens=self.burst - 1, updated=now))
+                        session.commit()
+                        return
+                    except IntegrityError:
+                        session.rollback()
+                        continue  # created a moment ago elsewhere
+                if row.blocked_until > now:
+                    raise Paced(channel, row.blocked_until - now)
+                tokens = min(float(self.burst), row.tokens + max(0.0, now - row.updated) * self.per_second)
+                needed = 1.0 + reserve
+                if tokens < needed:
+                    raise Paced(channel, (needed - tokens) / self.per_second)
+                taken = session.execute(
+                    update(SlackPace)
+                    .where(col(SlackPace.channel) == channel, col(SlackPace.updated) == row.updated)
+                    .values(tokens=tokens - 1.0, updated=now)
+                )
+                if taken.rowcount == 1:  # type: ignore[attr-defined]
+                    return
+        raise Paced(channel, 1.0 / self.per_second)
+
+    def limited(self, channel: str, *, retry_after: float) -> None:
+        """Slack answered 429 on `channel`: nothing goes there until Retry-After, then the steady pace.
+
+        The bucket restarts at the reserve: routine posts may go one at a time right after the
+        block, and nothing bursts into a channel Slack just refused.
+        """
+        until = self._now() + retry_after
+        log.warning("relay.rate_limited channel=%s retry_after=%ss", channel, retry_after)
+        with self.db.session() as session:
+            if session.get(SlackPace, channel) is None:
+                session.add(
+                    SlackPace(channel=channel, tokens=float(self.reserve), updated=until, blocked_until=until)
+                )
+                return
+            session.execute(
+                update(SlackPace)
+                .where(col(SlackPace.channel) == channel)
+                .values(blocked_until=until, tokens=float(self.reserve), updated=until)
+            )

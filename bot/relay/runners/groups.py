@@ -1,0 +1,217 @@
+"""Grouped messages: when a channel's queue holds more than Slack takes in a few seconds.
+
+`Grouper.plan` runs before each of the relay's batches. Per channel with too long a queue:
+- a storm of questions and complaints is listed first (their own posts stay queued, now behind
+  the listing, oldest question first);
+- praise and comments waiting for a message of their own are folded into groups of up to 40.
+Both are conditional UPDATEs, so two processes never group or list one item twice.
+`GroupRunners.render_group` posts a group's message once, then edits it.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, or_, update
+from sqlmodel import Session, col, select
+
+from bot.clock import Clock
+from bot.message_builder.group import MAX_LINES, GroupLine, group_message
+from bot.relay.kinds import Priority, TaskKind
+from bot.relay.queue import enqueue
+from bot.relay.runners.threads import Threads
+from bot.relay.worker import Runner
+from bot.storage.models import GroupPurpose, Item, ItemGroup, ItemMessage, SlackTask
+
+log = logging.getLogger(__name__)
+
+_URGENT = (int(Priority.QUESTION), int(Priority.URGENT))
+_LISTED = {
+    int(Priority.QUESTION): int(Priority.LISTED_QUESTION),
+    int(Priority.URGENT): int(Priority.LISTED_URGENT),
+}
+
+
+@dataclass(frozen=True)
+class Grouper:
+    threads: Threads
+    clock: Clock
+
+    def plan(self) -> None:
+        """Group what waits too long on each busy channel."""
+        db = self.threads.db
+        with db.session() as session:
+            rows = session.exec(
+                select(SlackTask.channel, SlackTask.priority, func.count())
+                .where(
+                    col(SlackTask.done).is_(False),
+                    SlackTask.kind == TaskKind.POST_ITEM.value,
+                    col(SlackTask.channel).is_not(None),
+                )
+                .group_by(col(SlackTask.channel), col(SlackTask.priority))
+            ).all()
+        queues: dict[str, dict[int, int]] = {}
+        for channel, priority, count in rows:
+            queues.setdefault(str(channel), {})[int(priority)] = int(count)
+        few_seconds = self.threads.pacer.few_seconds()
+        for channel, by_priority in queues.items():
+            if sum(by_priority.values()) <= few_seconds:
+                continue
+            if sum(by_priority.get(p, 0) for p in _URGENT) > few_seconds:
+                self._list_storm(channel)
+            while by_priority.get(int(Priority.ROUTINE), 0) > 0:
+                grouped = self._group_routine(channel)
+                if not grouped:
+                    break
+                by_priority[int(Priority.ROUTINE)] -= grouped
+
+    def _new_group(self, session: Session, *, channel: str, purpose: GroupPurpose) -> ItemGroup:
+        group = ItemGroup(channel=channel, purpose=purpose, hour=uuid.uuid4().hex)
+        session.add(group)
+        session.flush()
+        return group
+
+    def _list_storm(self, channel: str) -> None:
+        with self.threads.db.session() as session:
+            waiting = session.exec(
+                select(SlackTask.item_id)
+                .join(Item, col(Item.id) == col(SlackTask.item_id))
+                .where(
+                    col(SlackTask.done).is_(False),
+                    SlackTask.kind == TaskKind.POST_ITEM.value,
+                    SlackTask.channel == channel,
+                    col(SlackTask.priority).in_(_URGENT),
+                    col(Item.group_id).is_(None),
+                )
+                .order_by(col(SlackTask.id))
+            ).all()
+            for start in range(0, len(waiting), MAX_LINES):
+                chunk = list(waiting[start : start + MAX_LINES])
+                group = self._new_group(session, channel=channel, purpose=GroupPurpose.LISTING)
+                listed = session.execute(
+                    update(Item)
+                    .where(col(Item.id).in_(chunk), col(Item.group_id).is_(None))
+                    .values(group_id=group.id)
+                )
+                if listed.rowcount == 0:  # type: ignore[attr-defined]
+                    session.delete(group)
+                    continue
+                for before, after in _LISTED.items():
+                    session.execute(
+                        update(SlackTask)
+                        .where(
+                            col(SlackTask.item_id).in_(chunk),
+                            col(SlackTask.kind) == TaskKind.POST_ITEM.value,
+                            col(SlackTask.done).is_(False),
+                            col(SlackTask.priority) == before,
+                        )
+                        .values(priority=after)
+                    )
+                enqueue(
+                    session,
+                    TaskKind.RENDER_GROUP,
+                    item_id=chunk[0],
+                    ref_id=group.id,
+                    priority=Priority.PEOPLE,
+                    channel=channel,
+                )
+                log.info("relay.listed channel=%s group=%s", channel, group.id)
+
+    def _group_routine(self, channel: str) -> int:
+        now = self.clock.now()
+        with self.threads.db.session() as session:
+            candidates = session.exec(
+                select(SlackTask.id)
+                .where(
+                    col(SlackTask.done).is_(False),
+                    SlackTask.kind == TaskKind.POST_ITEM.value,
+                    SlackTask.channel == channel,
+                    SlackTask.priority == int(Priority.ROUTINE),
+                    _unclaimed(now),
+                )
+                .order_by(col(SlackTask.id))
+                .limit(MAX_LINES)
+            ).all()
+            if not candidates:
+                return 0
+            taken = session.execute(
+                update(SlackTask)
+                .where(col(SlackTask.id).in_(candidates), col(SlackTask.done).is_(False), _unclaimed(now))
+                .values(done=True, last_error="grouped")
+                .returning(col(SlackTask.item_id))
+            )
+            item_ids = sorted(row[0] for row in taken)
+            if not item_ids:
+                return 0
+            group = self._new_group(session, channel=channel, purpose=GroupPurpose.ITEMS)
+            session.execute(update(Item).where(col(Item.id).in_(item_ids)).values(group_id=group.id))
+            enqueue(
+                session,
+                TaskKind.RENDER_GROUP,
+                item_id=item_ids[0],
+                ref_id=group.id,
+                priority=Priority.GROUP,
+                channel=channel,
+            )
+        log.info("relay.grouped channel=%s group=%s items=%s", channel, group.id, len(item_ids))
+        return len(item_ids)
+
+
+def _unclaimed(now: datetime) -> ColumnElement[bool]:
+    return or_(col(SlackTask.claimed_until).is_(None), col(SlackTask.claimed_until) < now)
+
+
+@dataclass(frozen=True)
+class GroupRunners:
+    threads: Threads
+
+    def runners(self) -> dict[TaskKind, Runner]:
+        return {TaskKind.RENDER_GROUP: self.render_group}
+
+    def render_group(self, task: SlackTask) -> None:
+        db = self.threads.db
+        with db.session() as session:
+            group = session.get(ItemGroup, task.ref_id)
+            assert group is not None
+            total = session.exec(
+                select(func.count()).select_from(Item).where(Item.group_id == group.id)
+            ).one()
+            items = list(
+                reversed(
+                    session.exec(
+                        select(Item)
+                        .where(Item.group_id == group.id)
+                        .order_by(col(Item.id).desc())
+                        .limit(MAX_LINES)
+                    ).all()
+                )
+            )
+            own = set(
+                session.exec(
+                    select(ItemMessage.item_id).where(col(ItemMessage.item_id).in_([i.id for i in items]))
+                ).all()
+            )
+        lines = [GroupLine(item=item, own_message=item.id in own) for item in items]
+        text, blocks = group_message(purpose=group.purpose, hour=group.hour, lines=lines, total=total)
+        if group.ts is None:
+            response = self.threads.post(
+                channel=group.channel,
+                text=text,
+                blocks=blocks,
+                unfurl_links=False,
+                unfurl_media=False,
+                metadata={
+                    "event_type": "social_inbox_group",
+                    "event_payload": {"group_id": group.id, "purpose": group.purpose.value},
+                },
+            )
+            with db.session() as session:
+                session.execute(
+                    update(ItemGroup).where(col(ItemGroup.id) == group.id).values(ts=str(response["ts"]))
+                )
+            log.info("relay.group_posted group=%s purpose=%s items=%s", group.id, group.purpose, total)
+            return
+        self.threads.client.chat_update(channel=group.channel, ts=group.ts, text=text, blocks=blocks)

@@ -45,12 +45,16 @@ class Pacer:
         self.db = db
         self.per_second = per_second
         self.burst = max(1, burst)
+        # One token of the burst is never spent: requests from several processes reach Slack in
+        # a slightly different order and spacing than they took their tokens, and that jitter
+        # must not tip a channel at full pace into a 429.
+        self.capacity = max(1, self.burst - 1)
         self._now = now
 
     @property
     def reserve(self) -> int:
         """Tokens routine posts leave for questions and groups, so a burst of praise cannot use them up."""
-        return self.burst // 2
+        return self.capacity // 2
 
     def few_seconds(self, seconds: float = 5.0) -> int:
         """How many posts Slack takes on one channel in `seconds`, a full burst included."""
@@ -64,7 +68,7 @@ class Pacer:
                 row = session.get(SlackPace, channel)
                 if row is None:
                     try:
-                        session.add(SlackPace(channel=channel, tokens=self.burst - 1, updated=now))
+                        session.add(SlackPace(channel=channel, tokens=self.capacity - 1, updated=now))
                         session.commit()
                         return
                     except IntegrityError:
@@ -72,7 +76,7 @@ class Pacer:
                         continue  # created a moment ago elsewhere
                 if row.blocked_until > now:
                     raise Paced(channel, row.blocked_until - now)
-                tokens = min(float(self.burst), row.tokens + max(0.0, now - row.updated) * self.per_second)
+                tokens = min(float(self.capacity), row.tokens + max(0.0, now - row.updated) * self.per_second)
                 needed = 1.0 + reserve
                 if tokens < needed:
                     raise Paced(channel, (needed - tokens) / self.per_second)

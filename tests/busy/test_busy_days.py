@@ -188,8 +188,9 @@ def test_not_spam_gives_the_item_its_own_message_and_spam_list_shows_the_filtere
     assert bot.item_messages() == []
     _, name = bot.command("spam-list")
     listed = paced_slack.responses(name)[-1]
-    text = " ".join(b["text"]["text"] for b in listed["blocks"])
-    assert "#2" in text and "#1" in text and "link only" in text
+    shown = [f["text"] for b in listed["blocks"] for f in b.get("fields", [])]
+    assert shown[0] == "*#2* · _only mentions (3 people tagged)_" and shown[2] == "*#1* · _link only_"
+    assert shown[3] == "Jane Doe 1: https://bit.ly/free-money"
     response, name = bot.click(ActionId.NOT_SPAM, value="1", message_ts=digest["ts"])
     assert response.status_code == 200
     paced_slack.wait_for(lambda: any(m["text"].startswith("#1 ") for m in bot.item_messages()))

@@ -36,10 +36,17 @@ from pathlib import Path
 
 from sqlalchemy import make_url
 
-from bench import clients, parts
+from bench import busy, clients, parts
 from bench.clients import Delivery, Sent
 from bench.instruments import Stopwatch, TimedSlack, tune_fake
-from bench.load import BenchBot, make_deliveries, verify_requests, wait_for_posts, wait_relay_idle
+from bench.load import (
+    SLACK_NOT_LIMITING,
+    BenchBot,
+    make_deliveries,
+    verify_requests,
+    wait_for_posts,
+    wait_relay_idle,
+)
 from bench.stats import Summary, fmt_ms, verdict
 from bot import logs
 from tests.fakes.base import forbid_network
@@ -49,7 +56,7 @@ from tests.harness import settings_for, temporary_schema
 
 ANSWER_TARGET_MS = 50.0  # p99 of the webhook's answer
 SLACK_TARGET_MS = 2000.0  # webhook-200 -> the item's message in Slack, when Slack is not rate limiting
-PARTS = ("all", "inbox", "replies", "schedule")
+PARTS = ("all", "inbox", "replies", "schedule", "busy")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -59,8 +66,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         nargs="?",
         default="all",
         choices=PARTS,
-        help="which part to run: inbox (webhooks, issue 2), replies (issue 3), schedule (issue 4); "
-        "default all",
+        help="which part to run: inbox (webhooks, issue 2), replies (issue 3), schedule (issue 4), "
+        "busy (busy days, issue 10); default all",
     )
     parser.add_argument(
         "--replies", type=int, default=100, help="draft commands and Approve clicks (replies part)"
@@ -70,6 +77,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--publish", type=int, default=50, help="approvals timed to publication (replies part)"
+    )
+    parser.add_argument(
+        "--relay-tasks", type=int, default=1000, help="posts drained with Slack not limiting (busy part)"
     )
     parser.add_argument("--scheduled", type=int, default=1000, help="drafts due at once (schedule part)")
     parser.add_argument(
@@ -389,11 +399,49 @@ def main(argv: list[str] | None = None) -> int:
                 *rows,
             ]
         )
+    if args.part in ("all", "busy"):
+        tables.append(busy_day(args))
     print(f"\n(run took {time.perf_counter() - began:.1f} s)")
     for lines in tables:
         print()
         print("\n".join(lines))
     return 0
+
+
+def busy_day(args: argparse.Namespace) -> list[str]:
+    """Issue 10: the viral post and the support storm against an enforcing Slack, then relay throughput."""
+    rows: list[str] = []
+    with (
+        Load(in_process=args.in_process_clients) as load,
+        forbid_network(),
+        tempfile.TemporaryDirectory(prefix="inbox-bench-") as tmp_name,
+        production_logging(Path(tmp_name) / "bot.log") as log_path,
+    ):
+        for seed, (name, mix) in enumerate(busy.MIXES.items(), start=1):
+            (Path(tmp_name) / name.replace(" ", "-")).mkdir()
+            with database(args.database_url, Path(tmp_name) / name.replace(" ", "-")) as (url, db_label):
+                rows += busy.run_mix(
+                    name,
+                    mix,
+                    tmp=Path(tmp_name),
+                    load=load,
+                    database_url=url,
+                    clients=args.clients,
+                    threads=args.threads,
+                    seed=seed,
+                )
+        (Path(tmp_name) / "throughput").mkdir()
+        with database(args.database_url, Path(tmp_name) / "throughput") as (url, db_label):
+            rows += busy.relay_throughput(database_url=url, count=args.relay_tasks, threads=args.threads)
+        print_log_summary(log_path)
+    return [
+        f"{machine_lines()[0].removeprefix('machine: ')}; Python {platform.python_version()}; {db_label}; "
+        f"fake Slack at 1 post/s/channel, burst 10, 429 beyond; {args.clients} clients in a separate process",
+        "",
+        "| busy day | target | measured |",
+        "|---|---|---|",
+        *rows,
+    ]
 
 
 def print_log_summary(log_path: Path) -> None:
@@ -433,7 +481,9 @@ def inbox(args: argparse.Namespace) -> list[str]:
             f"fakes:   TCP_NODELAY {'off' if args.fakes_nagle else 'on'}, added latency Slack "
             f"{args.slack_latency_ms:g} ms, Graph {args.graph_latency_ms:g} ms"
         )
-        settings = settings_for(database_url=database_url, slack=slack, x_api=x_api, graph=graph)
+        settings = settings_for(
+            database_url=database_url, slack=slack, x_api=x_api, graph=graph, **SLACK_NOT_LIMITING
+        )
         bot = BenchBot(settings, threads=args.threads, watch=watch)
         bot.start()
         try:

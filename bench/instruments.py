@@ -159,7 +159,7 @@ def instrument(runtime: Runtime, web: Any, watch: Stopwatch) -> None:
 
     web.wsgi_app = timed_wsgi
     _time(watch, runtime.ingestor, "ingest", "ingest")
-    _time(watch, runtime.client, "chat_postMessage", "slack.chat_postMessage")
+    _time(watch, runtime.relay_client, "chat_postMessage", "slack.chat_postMessage")
     for name, platform in runtime.platforms.items():
         _time(watch, platform, "permalink", f"graph.permalink.{name}")
 

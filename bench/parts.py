@@ -23,7 +23,7 @@ from sqlalchemy import update
 from sqlmodel import col, func, select
 
 from bench.instruments import Stopwatch, tune_fake
-from bench.load import BenchBot
+from bench.load import SLACK_NOT_LIMITING, BenchBot
 from bench.stats import Summary, fmt_ms, verdict
 from bot.platforms.base import Author, IncomingItem
 from bot.storage.models import Draft, DraftStatus, SlackTask
@@ -166,6 +166,7 @@ def start_bot(
         x_api=x_api,
         graph=graph,
         approver_slack_users=BOB,
+        **SLACK_NOT_LIMITING,
     )
     bot = BenchBot(settings, threads=threads, watch=Stopwatch())
     bot.start()

@@ -55,6 +55,7 @@ class Runtime:
     settings: Settings
     db: Database
     client: WebClient
+    relay_client: WebClient  # the relay's: a 429 paces its channel instead of being retried in place
     platforms: dict[str, Platform]
     clock: Clock
     relay: Relay  # Slack posts and updates, in order
@@ -155,7 +156,8 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     client = slack_client(settings)
     platforms = build_platforms(settings)
     pacer = Pacer(db=db, per_second=settings.slack_posts_per_second, burst=settings.slack_burst)
-    threads = Threads(db=db, client=slack_client(settings, retry_rate_limited=False), pacer=pacer)
+    relay_client = slack_client(settings, retry_rate_limited=False)
+    threads = Threads(db=db, client=relay_client, pacer=pacer)
     relay = Relay(
         db=db,
         clock=clock,
@@ -237,6 +239,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         settings=settings,
         db=db,
         client=client,
+        relay_client=relay_client,
         platforms=platforms,
         clock=clock,
         relay=relay,

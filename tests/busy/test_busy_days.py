@@ -106,7 +106,7 @@ def test_questions_and_complaints_reach_slack_before_praise_whatever_the_order(
     _send(bot, graph, 7, "How much is shipping to Spain?")
     _drained(bot, lambda: len(bot.item_messages()) == 7)
     assert _item_numbers(bot) == [7, 6, 1, 2, 3, 4, 5]
-    assert paced_slack.rate_limited == []
+    assert paced_slack.paced_out == []
 
 
 def test_a_backlog_of_praise_is_grouped_and_an_action_promotes_an_item_to_its_own_message(
@@ -152,7 +152,7 @@ def test_a_backlog_of_praise_is_grouped_and_an_action_promotes_an_item_to_its_ow
     # Every grouped item stays usable through /social: a draft for #9 gives it a message and a thread.
     bot.command("draft 9 Thank you!")
     _drained(bot, lambda: any(m["text"].startswith("#9 ") for m in bot.item_messages()))
-    assert paced_slack.rate_limited == []
+    assert paced_slack.paced_out == []
 
 
 def test_a_storm_of_questions_is_listed_first_then_each_gets_its_own_message_oldest_first(
@@ -174,7 +174,7 @@ def test_a_storm_of_questions_is_listed_first_then_each_gets_its_own_message_old
     assert _item_numbers(bot) == list(range(1, 21))
     listing = _groups(paced_slack, "listing")[0]
     assert all(f"#{n}" in listing["text"] for n in range(1, 21))
-    assert paced_slack.rate_limited == []
+    assert paced_slack.paced_out == []
 
 
 def test_not_spam_gives_the_item_its_own_message_and_spam_list_shows_the_filtered(
@@ -225,4 +225,4 @@ def test_two_processes_share_the_channel_pace(
             )
             assert answer.status_code == 200
         slack.wait_for(lambda: len(slack.posted(INBOX)) == 12, timeout=30)
-    assert slack.rate_limited == []
+    assert slack.paced_out == []

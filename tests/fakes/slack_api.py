@@ -111,7 +111,7 @@ class FakeSlack(FakeServer):
         # chat.postMessage per channel (Slack: about 1 a second, short bursts): off unless enforced.
         self._post_pace: tuple[float, int] | None = None
         self._post_buckets: dict[str, tuple[float, float]] = {}  # channel -> (tokens, at)
-        self.rate_limited: list[str] = []  # channels answered 429 by the pace, in order
+        self.paced_out: list[str] = []  # channels answered 429 by the enforced pace, in order
         self._methods: dict[str, Handler] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
@@ -196,7 +196,7 @@ class FakeSlack(FakeServer):
         tokens = min(float(burst), tokens + (now - at) * per_second)
         if tokens < 1.0:
             self._post_buckets[channel] = (tokens, now)
-            self.rate_limited.append(channel)
+            self.paced_out.append(channel)
             return max(1, math.ceil((1.0 - tokens) / per_second))
         self._post_buckets[channel] = (tokens - 1.0, now)
         return None

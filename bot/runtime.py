@@ -37,6 +37,7 @@ from bot.relay.runners.owner import OwnerRunners
 from bot.relay.runners.threads import Threads
 from bot.relay.worker import Relay
 from bot.services.groups import Groups
+from bot.services.inbox import RawInbox
 from bot.services.ingest import Ingestor
 from bot.services.items import Items
 from bot.services.owner import Owner
@@ -61,6 +62,7 @@ class Runtime:
     relay: Relay  # Slack posts and updates, in order
     permalinks: Relay  # platform look-ups, on their own thread so they never hold up Slack
     ingestor: Ingestor
+    inbox: RawInbox  # webhooks' deliveries, stored before the 200 and ingested after it
     pollers: dict[str, Poller]
     services: Services
     scheduler: BackgroundScheduler
@@ -71,6 +73,7 @@ class Runtime:
         threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
         self.relay.start()
         self.permalinks.start()
+        self.inbox.start()
         for name, poller in self.pollers.items():
             self._every(poller.poll, seconds=self.settings.twitter_poll_seconds, job_id=f"poll:{name}")
         # The database says what is due; these clocks only look often enough to be on time.
@@ -98,6 +101,7 @@ class Runtime:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         self.services.publisher.shutdown()
+        self.inbox.stop()
         self.relay.stop()
         self.permalinks.stop()
         self.db.dispose()
@@ -245,6 +249,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         relay=relay,
         permalinks=permalinks,
         ingestor=ingestor,
+        inbox=RawInbox(db=db, ingestor=ingestor),
         pollers=pollers,
         services=services,
         scheduler=BackgroundScheduler(timezone="UTC"),

@@ -22,7 +22,6 @@ from sqlalchemy.exc import OperationalError
 from waitress.server import BaseWSGIServer, create_server
 from werkzeug.exceptions import HTTPException
 
-from bot.platforms.base import ItemChange
 from bot.platforms.meta_webhooks import MalformedWebhook, parse, signature_valid
 
 if TYPE_CHECKING:
@@ -199,17 +198,13 @@ def create_web_app(runtime: Runtime) -> Flask:
         if not runtime.db.ping():
             # Acknowledging now would lose the delivery; Meta redelivers what we refuse.
             return "database unavailable", 503
-        for change in changes:
-            try:
-                if isinstance(change, ItemChange):
-                    runtime.ingestor.apply_change(change)
-                else:
-                    runtime.ingestor.ingest(change)
-            except OperationalError:
-                log.exception("meta.store_failed platform=%s", change.platform)
-                return "database unavailable", 503
-            except Exception:
-                log.exception("meta.skipped platform=%s id=%s", change.platform, change.external_id)
+        try:
+            # Stored (group-committed with other deliveries) before the 200; triage and the Slack
+            # tasks follow off the request path.
+            runtime.inbox.accept(changes)
+        except (OperationalError, TimeoutError):
+            log.exception("meta.store_failed")
+            return "database unavailable", 503
         return "EVENT_RECEIVED", 200
 
     return web

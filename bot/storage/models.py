@@ -162,6 +162,15 @@ class ItemGroup(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class InboxEntry(SQLModel, table=True):
+    """A webhook's item or change as delivered (JSON), stored before the 200 and ingested after it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    body: str
+    done: bool = Field(default=False, index=True)
+    received_at: datetime = Field(default_factory=utcnow)
+
+
 class SlackPace(SQLModel, table=True):
     """A token bucket per channel for chat.postMessage, shared by every process on the database."""
 

@@ -29,6 +29,15 @@ def upgrade() -> None:
         sa.UniqueConstraint("channel", "purpose", "hour"),
     )
     op.create_table(
+        "inboxentry",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("body", sa.String(), nullable=False),
+        sa.Column("done", sa.Boolean(), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_inboxentry_done", "inboxentry", ["done"], unique=False)
+    op.create_table(
         "slackpace",
         sa.Column("channel", sa.String(), nullable=False),
         sa.Column("tokens", sa.Float(), nullable=False),
@@ -93,4 +102,6 @@ def downgrade() -> None:
             batch_op.drop_column(column)
 
     op.drop_table("slackpace")
+    op.drop_index("ix_inboxentry_done", table_name="inboxentry")
+    op.drop_table("inboxentry")
     op.drop_table("itemgroup")

@@ -1,0 +1,163 @@
+"""The raw inbox: a webhook's items are stored as they came, committed in groups, and ingested after the 200.
+
+"Stored before 200" holds: the answer waits for the commit of its delivery's row. What the row
+costs is one INSERT shared with every other delivery that arrived meanwhile (group commit);
+triage, look-ups and Slack tasks happen in `drain`, off the request path. A row left by a crash
+is ingested at the next start; ingesting twice is harmless (the item's unique key).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from bot.platforms.base import Author, IncomingItem, ItemChange
+from bot.services.ingest import Ingestor
+from bot.storage.db import Database
+from bot.storage.models import InboxEntry
+
+log = logging.getLogger(__name__)
+
+Change = IncomingItem | ItemChange
+
+
+def encode(change: Change) -> str:
+    data = asdict(change)
+    data["type"] = "change" if isinstance(change, ItemChange) else "item"
+    return json.dumps(
+        data, default=lambda value: value.isoformat() if isinstance(value, datetime) else str(value)
+    )
+
+
+def decode(text: str) -> Change:
+    data: dict[str, Any] = json.loads(text)
+    if data.pop("type") == "change":
+        return ItemChange(**data)
+    author = dict(data.pop("author"))
+    if author.get("created_at"):
+        author["created_at"] = datetime.fromisoformat(author["created_at"])
+    data["created_at"] = datetime.fromisoformat(data["created_at"])
+    return IncomingItem(author=Author(**author), **data)
+
+
+class _Pending:
+    def __init__(self, rows: list[str]) -> None:
+        self.rows = rows
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+
+
+class RawInbox:
+    batch = 200
+
+    def __init__(self, *, db: Database, ingestor: Ingestor) -> None:
+        self.db = db
+        self.ingestor = ingestor
+        self._queue: queue.Queue[_Pending | None] = queue.Queue()
+        self._wake = threading.Event()
+        self._stopped = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def accept(self, changes: list[Change], *, timeout: float = 10.0) -> None:
+        """Store the delivery's changes; returns once they are committed (raises if they were not)."""
+        if not changes:
+            return
+        if not self._threads:  # not started (a one-off use): store in this thread
+            self._write([_Pending([encode(c) for c in changes])])
+            self._wake.set()
+            return
+        pending = _Pending([encode(c) for c in changes])
+        self._queue.put(pending)
+        if not pending.done.wait(timeout):
+            raise TimeoutError("the raw inbox did not commit in time")
+        if pending.error is not None:
+            raise pending.error
+
+    def start(self) -> None:
+        for target, name in ((self._writer, "inbox-writer"), (self._ingester, "inbox-ingest")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        self._wake.set()  # rows a previous run stored but did not ingest
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._queue.put(None)
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        self._threads = []
+
+    def _writer(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            group = [first]
+            while len(group) < self.batch:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._queue.put(None)
+                    break
+                group.append(more)
+            try:
+                self._write(group)
+            except Exception as exc:
+                for pending in group:
+                    pending.error = exc
+            for pending in group:
+                pending.done.set()
+            self._wake.set()
+
+    def _write(self, group: list[_Pending]) -> None:
+        with self.db.session() as session:
+            for pending in group:
+                for row in pending.rows:
+                    session.add(InboxEntry(body=row))
+
+    def _ingester(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                while self.drain():
+                    pass
+            except Exception:
+                log.exception("inbox.drain_failed")
+            self._wake.wait(timeout=1.0)
+            self._wake.clear()
+
+    def drain(self) -> int:
+        """Ingest stored deliveries, oldest first; returns how many rows were handled."""
+        with self.db.session() as session:
+            rows = session.exec(
+                select(InboxEntry)
+                .where(col(InboxEntry.done).is_(False))
+                .order_by(col(InboxEntry.id))
+                .limit(100)
+            ).all()
+        handled: list[int] = []
+        for row in rows:
+            assert row.id is not None
+            try:
+                change = decode(row.body)
+                if isinstance(change, ItemChange):
+                    self.ingestor.apply_change(change)
+                else:
+                    self.ingestor.ingest(change)
+            except Exception:
+                log.exception("inbox.skipped entry=%s", row.id)
+            handled.append(row.id)
+        if handled:
+            with self.db.session() as session:
+                session.execute(update(InboxEntry).where(col(InboxEntry.id).in_(handled)).values(done=True))
+        return len(handled)

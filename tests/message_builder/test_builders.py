@@ -16,7 +16,7 @@ from bot.message_builder.inbox import inbox_blocks, queue_blocks
 from bot.message_builder.item import ItemView, fallback_text, full_text_modal, item_blocks
 from bot.message_builder.notes import asked_note, edited_note, rejected_note
 from bot.message_builder.owner import answer_modal, answer_note, ask_owner_modal, owner_dm
-from bot.services.items import OpenItem
+from bot.services.items import InboxPage, OpenItem
 from bot.services.schedule import Queued
 from bot.storage.models import Draft, DraftStatus, Item, ItemState, OwnerQuestion
 from tests.message_builder.inputs import HANDLES, NAMES, TEXTS
@@ -231,7 +231,8 @@ def test_inbox_of_many_hostile_items() -> None:
         )
         for n, case in enumerate(sorted(TEXTS) * 4)
     ]
-    blocks = inbox_blocks(entries, now=NOW)
+    page = InboxPage(items=entries, total=len(entries), page=1, pages=-(-len(entries) // 48))
+    blocks = inbox_blocks(page, now=NOW)
     check_message("/social inbox", blocks)
     assert len(blocks) == 50
 

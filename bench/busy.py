@@ -251,9 +251,9 @@ def run_mix(
         f"{', questions first' if questions_first else ''} |",
         f"| {name}: chat.postMessage calls | {targets[2]} | {slack.posts} |",
         f"| {name}: 429s | 0 | {slack.refused} |",
-        f"| {name}: webhook answer p50 / p99 (floor p50 / p99) | p99 ≤ 1.5× floor | "
+        f"| {name}: webhook answer p50 / p99 (floor p50 / p99) | p99 ≤ 1.5x floor | "
         f"{fmt_ms(answers.p50)} / {fmt_ms(answers.p99)} ({fmt_ms(floor_answers.p50)} / {fmt_ms(floor_answers.p99)}; "
-        f"{ratio:.2f}×) {verdict(answers.p99, 1.5 * floor_answers.p99)} |",
+        f"{ratio:.2f}x) {verdict(answers.p99, 1.5 * floor_answers.p99)} |",
         f"| {name}: relay tasks per second (at Slack's pace) | — | {tasks / relay_seconds:.0f} |",
     ]
 

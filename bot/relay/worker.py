@@ -31,6 +31,14 @@ log = logging.getLogger(__name__)
 
 Runner = Callable[[SlackTask], None]
 _UNORDERED = frozenset({TaskKind.POST_ITEM.value, TaskKind.RENDER_GROUP.value})
+# Kinds whose runner checks what is already done (a message's ts) or re-renders from the database:
+# marked done together at the end of a batch. A note or a reminder posted twice would be seen
+# twice, so those are marked done one by one, right after they ran.
+_REPEATABLE = frozenset(
+    kind.value
+    for kind in TaskKind
+    if kind not in (TaskKind.NOTE, TaskKind.OWNER_REMINDER, TaskKind.OWNER_THANKS)
+)
 
 
 class Relay:
@@ -144,6 +152,7 @@ class Relay:
         finished: set[int] = set()  # done in this batch
         settled: set[int] = set()  # failed in this batch; their rows already say when to retry
         unrun: list[int] = []
+        settle_later: list[int] = []
         stop_batch = False
         for task in tasks:
             assert task.id is not None
@@ -168,6 +177,7 @@ class Relay:
             except Exception as exc:
                 outcome = classify(exc)
                 if outcome is None:
+                    self._done_all(settle_later)
                     self._release_all(
                         [
                             t.id
@@ -180,9 +190,13 @@ class Relay:
                 if self._settle(task, outcome):
                     stop_batch = True
                 continue
-            self._done(task)
+            if task.kind in _REPEATABLE:
+                settle_later.append(task.id)  # one UPDATE for the batch: running it again is harmless
+            else:
+                self._done(task)
             finished.add(task.id)
             completed += 1
+        self._done_all(settle_later)
         self._release_all(unrun)
         return completed
 
@@ -263,6 +277,16 @@ class Relay:
             if task_id is not None:
                 pending.setdefault(item_id, []).append(task_id)
         return pending
+
+    def _done_all(self, ids: list[int]) -> None:
+        if not ids:
+            return
+        with self.db.session() as session:
+            session.execute(
+                update(SlackTask)
+                .where(col(SlackTask.id).in_(ids))
+                .values(done=True, claimed_until=None, last_error=None)
+            )
 
     def _release_all(self, ids: list[int]) -> None:
         """Give back leases of tasks this batch did not run; no attempt is counted."""

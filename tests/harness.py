@@ -375,6 +375,10 @@ class Bot(Served):
 
     # -- reading what happened -------------------------------------------------------------
 
+    def ingested(self) -> None:
+        """Wait until every webhook delivery answered so far is an item (ingested right after the 200)."""
+        self.slack.wait_for(lambda: self.runtime.inbox.pending() == 0, message="deliveries ingested")
+
     def item_messages(self) -> list[dict[str, Any]]:
         """Top-level item messages the bot posted to the inbox, in order."""
         return [

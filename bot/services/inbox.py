@@ -13,16 +13,16 @@ import logging
 import queue
 import threading
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, or_, update
 from sqlmodel import col, select
 
 from bot.platforms.base import Author, IncomingItem, ItemChange
 from bot.services.ingest import Ingestor
 from bot.storage.db import Database
-from bot.storage.models import InboxEntry
+from bot.storage.models import InboxEntry, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,7 @@ class _Pending:
 
 class RawInbox:
     batch = 200
+    lease = timedelta(seconds=60)
 
     def __init__(self, *, db: Database, ingestor: Ingestor) -> None:
         self.db = db
@@ -136,14 +137,47 @@ class RawInbox:
             self._wake.wait(timeout=1.0)
             self._wake.clear()
 
-    def drain(self) -> int:
-        """Ingest stored deliveries, oldest first; returns how many rows were handled."""
+    def pending(self) -> int:
+        """Deliveries stored but not ingested yet (by any process)."""
         with self.db.session() as session:
-            rows = session.exec(
-                select(InboxEntry)
-                .where(col(InboxEntry.done).is_(False))
+            return session.exec(
+                select(func.count()).select_from(InboxEntry).where(col(InboxEntry.done).is_(False))
+            ).one()
+
+    def drain(self) -> int:
+        """Ingest stored deliveries, oldest first; returns how many rows this call handled.
+
+        Rows are leased first (a conditional UPDATE), so two processes never ingest one delivery
+        at the same time (which would also leave gaps in the `#N` numbers on PostgreSQL).
+        """
+        now = utcnow()
+        with self.db.session() as session:
+            ids = session.exec(
+                select(InboxEntry.id)
+                .where(
+                    col(InboxEntry.done).is_(False),
+                    or_(col(InboxEntry.claimed_until).is_(None), col(InboxEntry.claimed_until) < now),
+                )
                 .order_by(col(InboxEntry.id))
                 .limit(100)
+            ).all()
+            if not ids:
+                return 0
+            won = {
+                row[0]
+                for row in session.execute(
+                    update(InboxEntry)
+                    .where(
+                        col(InboxEntry.id).in_(ids),
+                        col(InboxEntry.done).is_(False),
+                        or_(col(InboxEntry.claimed_until).is_(None), col(InboxEntry.claimed_until) < now),
+                    )
+                    .values(claimed_until=now + self.lease)
+                    .returning(col(InboxEntry.id))
+                )
+            }
+            rows = session.exec(
+                select(InboxEntry).where(col(InboxEntry.id).in_(won)).order_by(col(InboxEntry.id))
             ).all()
         handled: list[int] = []
         for row in rows:
@@ -159,5 +193,9 @@ class RawInbox:
             handled.append(row.id)
         if handled:
             with self.db.session() as session:
-                session.execute(update(InboxEntry).where(col(InboxEntry.id).in_(handled)).values(done=True))
+                session.execute(
+                    update(InboxEntry)
+                    .where(col(InboxEntry.id).in_(handled))
+                    .values(done=True, claimed_until=None)
+                )
         return len(handled)

@@ -169,6 +169,7 @@ class InboxEntry(SQLModel, table=True):
     body: str
     done: bool = Field(default=False, index=True)
     received_at: datetime = Field(default_factory=utcnow)
+    claimed_until: datetime | None = None  # one process ingests it; a crashed one's lease runs out
 
 
 class SlackPace(SQLModel, table=True):

@@ -26,7 +26,7 @@ def _fb(comment_id: str = "555_1", message: str = "Do you ship to Canada?", **kw
 
 
 def _items(bot: Bot) -> list[Item]:
-    bot.runtime.inbox.drain()  # what the 200 stored, ingested now rather than a moment later
+    bot.ingested()  # what the 200 stored becomes items right after it
     with bot.runtime.db.session() as session:
         return list(session.exec(select(Item).order_by(Item.id)).all())
 

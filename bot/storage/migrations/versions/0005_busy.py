@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("body", sa.String(), nullable=False),
         sa.Column("done", sa.Boolean(), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_inboxentry_done", "inboxentry", ["done"], unique=False)

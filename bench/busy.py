@@ -77,6 +77,7 @@ class BusySlack(FakeSlack):
         self.own: dict[int, float] = {}
         self.posts = 0
         self.refused = 0
+        self.shown: list[str] = []  # what each accepted top-level post was: item, items, listing, spam
 
     def route(self, call: Call) -> Response:
         now = time.perf_counter()
@@ -91,6 +92,7 @@ class BusySlack(FakeSlack):
             return response
         meta = _json(call.form.get("metadata"))
         payload = meta.get("event_payload") or {}
+        self.shown.append(str(payload.get("purpose", "item")))
         if meta.get("event_type") == "social_inbox_item":
             item_id = int(payload["item_id"])
             self.own.setdefault(item_id, now)
@@ -101,6 +103,17 @@ class BusySlack(FakeSlack):
                 if block_id.startswith("line:"):
                     self.visible.setdefault(int(block_id[5:]), now)
         return response
+
+
+def _runs(shown: list[str]) -> str:
+    """`listing, items x5, item x60`: what reached the channel, in order."""
+    runs: list[list[Any]] = []
+    for what in shown:
+        if runs and runs[-1][0] == what:
+            runs[-1][1] += 1
+        else:
+            runs.append([what, 1])
+    return ", ".join(what if n == 1 else f"{what} x{n}" for what, n in runs)
 
 
 def _json(value: Any) -> Any:
@@ -206,6 +219,9 @@ def run_mix(
             post = 7000 + seed
             sent, released = load.burst(bot.url, deliveries(graph, post, made), clients)
             answers = Summary.of_seconds([s.latency for s in sent if s.status == 200])
+            # Stored before each 200; items (triage, tasks) right after: wait for all to be items.
+            _wait(lambda: bot.runtime.inbox.pending() == 0, timeout=60)
+            ingested = time.perf_counter() - released
             ids = bot.item_ids([f"{post}_{c.n}" for c in made])
             kinds = {ids[f"{post}_{c.n}"]: c.kind for c in made if f"{post}_{c.n}" in ids}
             wanted = {i for i, k in kinds.items() if k != "spam"}
@@ -216,6 +232,14 @@ def run_mix(
             _wait(lambda: urgent <= slack.own.keys(), timeout=150)
             relay_seconds = time.perf_counter() - relay_started
             tasks = watch.counter("relay.completed") - done_before
+            with bot.runtime.db.session() as session:
+                stuck = session.exec(
+                    select(SlackTask.kind, SlackTask.priority, func.count())
+                    .where(col(SlackTask.done).is_(False))
+                    .group_by(col(SlackTask.kind), col(SlackTask.priority))
+                ).all()
+            if stuck:
+                print(f"  tasks still waiting: {stuck}")
         finally:
             bot.stop()
     all_visible = (
@@ -232,9 +256,11 @@ def run_mix(
     complaints = sorted((slack.own[i], i) for i, k in kinds.items() if k == "complaint" and i in slack.own)
     questions_first = bool(questions) and (not complaints or questions[-1][0] <= complaints[-1][0])
     print(f"  stored: {len(kinds)}/{len(made)}; HTTP 200: {sum(s.status == 200 for s in sent)}/{len(sent)}")
+    print(f"  every delivery an item (triaged)   {ingested:.1f} s")
     print(f"  every non-spam item visible        {_seconds(all_visible)}")
     print(f"  every question/complaint own msg   {_seconds(all_own)} (questions first: {questions_first})")
     print(f"  chat.postMessage calls             {slack.posts} ({slack.refused} answered 429)")
+    print(f"  top-level posts in order           {_runs(slack.shown)}")
     print(f"  webhook answer                     {answers.line()}")
     print(f"  floor (GET, no database)           {floor_answers.line()}")
     print(

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, update
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from bot.clock import Clock
@@ -134,19 +135,49 @@ class Relay:
                 log.exception("relay.plan_failed worker=%s", self.name)
         waiting = self._waiting_channels()
         with self.db.session() as session:
+            earlier = aliased(SlackTask)
+            # A task behind an earlier one of its item is not even read: a backlog of re-renders
+            # waiting for their items' first posts must not fill every batch.
+            blocked = (
+                select(earlier.id)
+                .where(
+                    col(earlier.item_id) == col(SlackTask.item_id),
+                    col(earlier.done).is_(False),
+                    col(earlier.kind).in_(self._kinds),
+                    col(earlier.id) < col(SlackTask.id),
+                )
+                .exists()
+            )
             rows = session.exec(
-                select(SlackTask.id, SlackTask.channel)
+                select(SlackTask.id, SlackTask.channel, SlackTask.priority)
                 .where(
                     col(SlackTask.done).is_(False),
                     col(SlackTask.kind).in_(self._kinds),
                     or_(col(SlackTask.not_before).is_(None), col(SlackTask.not_before) <= now),
                     or_(col(SlackTask.claimed_until).is_(None), col(SlackTask.claimed_until) < now),
+                    or_(col(SlackTask.kind).in_(_UNORDERED), ~blocked),
                 )
                 .order_by(col(SlackTask.priority), col(SlackTask.id))
                 .limit(self.batch)
             ).all()
-        self._full_batch = len(rows) == self.batch
-        tasks = self._claim_batch([task_id for task_id, channel in rows if channel not in waiting])
+            self._full_batch = len(rows) == self.batch
+            # The tasks these let through (a note behind its item's post) may run in this batch too.
+            followers = session.exec(
+                select(SlackTask.id, SlackTask.channel, SlackTask.priority)
+                .where(
+                    col(SlackTask.item_id).in_(
+                        select(SlackTask.item_id).where(col(SlackTask.id).in_([r[0] for r in rows]))
+                    ),
+                    col(SlackTask.done).is_(False),
+                    col(SlackTask.kind).in_(self._kinds),
+                    col(SlackTask.id).not_in([r[0] for r in rows]),
+                    or_(col(SlackTask.not_before).is_(None), col(SlackTask.not_before) <= now),
+                    or_(col(SlackTask.claimed_until).is_(None), col(SlackTask.claimed_until) < now),
+                )
+                .limit(self.batch)
+            ).all()
+        ordered = sorted([*rows, *followers], key=lambda row: (row[2], row[0]))
+        tasks = self._claim_batch([task_id for task_id, channel, _ in ordered if channel not in waiting])
         pending = self._pending_by_item(tasks)
         completed = 0
         finished: set[int] = set()  # done in this batch
@@ -160,10 +191,10 @@ class Relay:
             # pending (not run yet, failed, at Slack's pace) holds the later ones back.
             # The item's own message goes first of all (a promoted item's thread tasks wait for it),
             # and a group's message names an item only to have one: neither waits in line.
-            earlier = task.kind not in _UNORDERED and any(
+            behind = task.kind not in _UNORDERED and any(
                 other < task.id and other not in finished for other in pending.get(task.item_id, ())
             )
-            if stop_batch or self._stopped.is_set() or task.channel in waiting or earlier:
+            if stop_batch or self._stopped.is_set() or task.channel in waiting or behind:
                 unrun.append(task.id)
                 continue
             try:

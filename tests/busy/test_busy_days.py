@@ -115,14 +115,14 @@ def test_a_backlog_of_praise_is_grouped_and_an_action_promotes_an_item_to_its_ow
     bot: Bot, paced_slack: FakeSlack, graph: FakeGraph
 ) -> None:
     bot.runtime.relay.stop()
-    for n in range(1, 46):
+    for n in range(1, 81):
         _send(bot, graph, n, f"Amazing work, love it <!channel> {n}")
-    _send(bot, graph, 46, "Is this available in blue?")
+    _send(bot, graph, 81, "Is this available in blue?")
     _drained(bot, lambda: len(_groups(paced_slack, "items")) == 2 and bot.item_messages())
-    assert _item_numbers(bot) == [46]
+    assert _item_numbers(bot) == [81]
     first, second = _groups(paced_slack, "items")
     lines = [b for g in (first, second) for b in g["blocks"] if b.get("block_id", "").startswith("line:")]
-    assert len(first["blocks"]) <= 50 and len(lines) == 45
+    assert len(first["blocks"]) <= 50 and len(lines) == 80
     assert "#1 " in first["text"] and "#40" in first["text"] and "#41 " in second["text"]
     line = first["blocks"][1]
     assert line["text"]["text"] == "*#1* · :heart: Praise"
@@ -172,7 +172,8 @@ def test_a_storm_of_questions_is_listed_first_then_each_gets_its_own_message_old
     kinds = [(p.get("metadata") or {}).get("event_payload", {}).get("purpose", "item") for p in posted]
     # The listing shows all twenty before any gets its own message; praise is grouped, not left behind.
     assert kinds[0] == "listing" and kinds.count("items") == 1
-    assert kinds.index("items") < kinds.index("item")
+    # Praise does not wait for all twenty: its group goes out once it has waited a moment to fill.
+    assert kinds.index("items") < len(kinds) - 5
     assert _item_numbers(bot) == list(range(1, 21))
     listing = _groups(paced_slack, "listing")[0]
     assert all(f"#{n}" in listing["text"] for n in range(1, 21))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, func, or_, update
 from sqlmodel import Session, col, select
@@ -24,10 +24,11 @@ from bot.relay.kinds import Priority, TaskKind
 from bot.relay.queue import enqueue
 from bot.relay.runners.threads import Threads
 from bot.relay.worker import Runner
-from bot.storage.models import GroupPurpose, Item, ItemGroup, ItemMessage, SlackTask
+from bot.storage.models import GroupPurpose, Item, ItemGroup, ItemMessage, SlackTask, utcnow
 
 log = logging.getLogger(__name__)
 
+FILL_WAIT = timedelta(seconds=2)
 _URGENT = (int(Priority.QUESTION), int(Priority.URGENT))
 _LISTED = {
     int(Priority.QUESTION): int(Priority.LISTED_QUESTION),
@@ -124,7 +125,7 @@ class Grouper:
         now = self.clock.now()
         with self.threads.db.session() as session:
             candidates = session.exec(
-                select(SlackTask.id)
+                select(SlackTask.id, SlackTask.created_at)
                 .where(
                     col(SlackTask.done).is_(False),
                     SlackTask.kind == TaskKind.POST_ITEM.value,
@@ -137,9 +138,16 @@ class Grouper:
             ).all()
             if not candidates:
                 return 0
+            # While comments keep arriving, wait a moment to fill a group: one post shows 40.
+            if len(candidates) < MAX_LINES and min(at for _, at in candidates) > utcnow() - FILL_WAIT:
+                return 0
             taken = session.execute(
                 update(SlackTask)
-                .where(col(SlackTask.id).in_(candidates), col(SlackTask.done).is_(False), _unclaimed(now))
+                .where(
+                    col(SlackTask.id).in_([task_id for task_id, _ in candidates]),
+                    col(SlackTask.done).is_(False),
+                    _unclaimed(now),
+                )
                 .values(done=True, last_error="grouped")
                 .returning(col(SlackTask.item_id))
             )

@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from bot import handlers
+from bot.brands import Brands, brands_from_settings
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.handlers import errors
@@ -33,6 +34,7 @@ from bot.relay.runners.items import ItemRunners, PermalinkRunners
 from bot.relay.runners.owner import OwnerRunners
 from bot.relay.runners.threads import Threads
 from bot.relay.worker import Relay
+from bot.services.first_response import ClockPolicy, FirstResponse, policy_for_brand
 from bot.services.ingest import Ingestor
 from bot.services.items import Items
 from bot.services.owner import Owner
@@ -42,6 +44,7 @@ from bot.services.replies import Replies
 from bot.services.schedule import Schedules, warm_up
 from bot.services.timezones import TimeZones
 from bot.storage.db import Database
+from bot.storage.models import Item
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +79,8 @@ class Runtime:
         self._every(
             self.health.check_all, seconds=self.settings.health_check_minutes * 60, job_id="check_health"
         )
+        # Notes at 75% and at the target, and the time left on messages: minutes matter, not seconds.
+        self._every(self.services.first_response.sweep, seconds=5, job_id="first_response")
         self.scheduler.start()
         self.relay.wake()  # post whatever was stored but not shown before a restart
         self.permalinks.wake()
@@ -142,19 +147,37 @@ def build_platforms(settings: Settings) -> dict[str, Platform]:
     return platforms
 
 
-def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
+def brand_clocks(brands: Brands) -> Callable[[Item], ClockPolicy | None]:
+    """Which first-response clock an item runs on.
+
+    Items do not name their brand yet (the brands wiring adds `brand_key`): until then every
+    item runs on the first brand's clock, which is the `default` brand of the single-brand setup.
+    """
+    policies = {brand.key: policy_for_brand(brand) for brand in brands}
+    first = next(iter(brands)).key
+
+    def policy_for(item: Item) -> ClockPolicy | None:
+        return policies.get(getattr(item, "brand_key", first) or first)
+
+    return policy_for
+
+
+def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Brands | None = None) -> Runtime:
     clock = clock or SystemClock()
+    brands = brands or brands_from_settings(settings)
     db = Database(url=settings.database_url, connect_timeout=settings.http_timeout_seconds)
     db.migrate()
     db.ping()  # remembers which SQLite file is ours, so /healthz notices if it goes
     client = slack_client(settings)
     platforms = build_platforms(settings)
     threads = Threads(db=db, client=client)
+    # The relay renders the clock and the clock wakes the relay: the wake is wired once both exist.
+    first_response = FirstResponse(db=db, clock=clock, policy_for=brand_clocks(brands))
     relay = Relay(
         db=db,
         clock=clock,
         runners={
-            **ItemRunners(threads=threads, platforms=platforms).runners(),
+            **ItemRunners(threads=threads, platforms=platforms, clock_label=first_response.label).runners(),
             **DraftRunners(threads=threads, platforms=platforms).runners(),
             **OwnerRunners(
                 threads=threads, platforms=platforms, clock=clock, owner=settings.owner_slack_user
@@ -167,6 +190,8 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         runners=PermalinkRunners(threads=threads, platforms=platforms, wake_slack=relay.wake).runners(),
         name="permalinks",
     )
+
+    first_response.wake = relay.wake
 
     def wake() -> None:
         relay.wake()
@@ -186,6 +211,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         },
         owner_keywords=settings.owner_keywords,
         on_stored=wake,
+        stamp=first_response.stamp,
     )
     publisher = Publisher(db=db, platforms=platforms, clock=clock, wake=relay.wake)
     zones = TimeZones(db=db, client=client, clock=clock)
@@ -201,6 +227,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
             on_approved=publisher.kick,
         ),
         publisher=publisher,
+        first_response=first_response,
         schedules=Schedules(db=db, clock=clock, zones=zones, wake=relay.wake),
         zones=zones,
         owner=Owner(

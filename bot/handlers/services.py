@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.clock import Clock
+from bot.services.first_response import FirstResponse
 from bot.services.items import Items
 from bot.services.owner import Owner
 from bot.services.publisher import Publisher
@@ -19,6 +20,7 @@ class Services:
     items: Items
     replies: Replies
     publisher: Publisher
+    first_response: FirstResponse
     schedules: Schedules
     zones: TimeZones
     owner: Owner

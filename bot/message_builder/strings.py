@@ -97,3 +97,11 @@ SOMETHING_WENT_WRONG = (
     ":warning: Something went wrong on our side; nothing was changed or sent. "
     "Please try again, and if it keeps happening tell your admin the reference `{ref}`."
 )
+
+# The first-response clock.
+CLOCK_LEFT = ":stopwatch: {left} left to first reply"
+CLOCK_OVERDUE = ":rotating_light: *Overdue*"
+NOTE_NUDGE = ":hourglass: #{n} has {left} left to its first reply. {who}"
+NOTE_OVERDUE = ":rotating_light: #{n} is *Overdue*: its first reply is past the target. {who}"
+NUDGE_CLAIMED = "<@{user}>, you claimed it."
+NUDGE_UNCLAIMED = "Nobody has claimed it: `Claim` it or reply."

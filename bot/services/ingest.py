@@ -33,6 +33,7 @@ class Ingestor:
     channels: dict[str, str] = field(default_factory=dict)  # platform -> channel override
     owner_keywords: list[str] = field(default_factory=list)
     on_stored: Callable[[], None] = lambda: None  # wakes the relay
+    stamp: Callable[[Item], None] = lambda item: None  # starts the first-response clock
     _accounts: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -47,6 +48,7 @@ class Ingestor:
                 if find_item(session, platform=incoming.platform, external_id=incoming.external_id):
                     return None
                 item = self._new_item(session, incoming, account_id=account_id)
+                self.stamp(item)
                 session.add(item)
                 session.flush()
                 assert item.id is not None

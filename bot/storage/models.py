@@ -101,6 +101,14 @@ class Item(SQLModel, table=True):
     )
     claimed_by: str | None = None
     owner_hint: bool = False
+    # The first-response clock, stamped at ingest in the brand's business hours (None: no clock).
+    due_at: datetime | None = Field(default=None, index=True)
+    nudge_at: datetime | None = Field(default=None, index=True)
+    # Set once, by the process that sends the note: the conditional UPDATE is the "once".
+    nudged_at: datetime | None = None
+    overdue_at: datetime | None = None
+    # When the time left shown on the item's message next changes; the sweep re-renders then.
+    clock_render_at: datetime | None = Field(default=None, index=True)
 
 
 class ItemMessage(SQLModel, table=True):
@@ -212,3 +220,15 @@ class HealthState(SQLModel, table=True):
     since: datetime | None = None
     # The token expiry we last warned about, so the 7-day warning goes out once per token.
     expiry_warned: datetime | None = None
+
+class Snippet(SQLModel, table=True):
+    """A saved reply, per brand; the Reply modal offers them."""
+
+    __table_args__ = (UniqueConstraint("brand_key", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    brand_key: str = "default"
+    name: str
+    text: str
+    created_by: str
+    created_at: datetime = Field(default_factory=utcnow)

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 class ItemRunners:
     threads: Threads
     platforms: Mapping[str, Platform]
+    clock_label: Callable[[Item], str | None] = lambda item: None
 
     def runners(self) -> dict[TaskKind, Runner]:
         return {
@@ -43,6 +44,7 @@ class ItemRunners:
             draft=latest_draft(session, item_id=item.id),
             waiting_owner=open_question_count(session, item_id=item.id) > 0
             and item.state is not ItemState.REPLIED,
+            clock=self.clock_label(item),
         )
 
     def post_item(self, task: SlackTask) -> None:

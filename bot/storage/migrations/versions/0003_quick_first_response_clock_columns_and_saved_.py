@@ -1,0 +1,53 @@
+"""The first-response clock on items (due, nudge, sent-once marks, next re-render) and saved replies.
+
+Revision ID: 0003_quick
+Revises: 0004
+Create Date: 2026-11-26 14:19:41.577186
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003_quick"
+down_revision: str | None = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "snippet",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("brand_key", sa.String(), nullable=False),
+        sa.Column("name", sa.String(), nullable=False),
+        sa.Column("text", sa.String(), nullable=False),
+        sa.Column("created_by", sa.String(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("brand_key", "name"),
+    )
+    with op.batch_alter_table("item", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("due_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("nudge_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("nudged_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("overdue_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("clock_render_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.create_index(batch_op.f("ix_item_clock_render_at"), ["clock_render_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_item_due_at"), ["due_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_item_nudge_at"), ["nudge_at"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("item", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_item_nudge_at"))
+        batch_op.drop_index(batch_op.f("ix_item_due_at"))
+        batch_op.drop_index(batch_op.f("ix_item_clock_render_at"))
+        batch_op.drop_column("clock_render_at")
+        batch_op.drop_column("overdue_at")
+        batch_op.drop_column("nudged_at")
+        batch_op.drop_column("nudge_at")
+        batch_op.drop_column("due_at")
+
+    op.drop_table("snippet")

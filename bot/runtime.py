@@ -35,6 +35,7 @@ from bot.relay.runners.owner import OwnerRunners
 from bot.relay.runners.threads import Threads
 from bot.relay.worker import Relay
 from bot.services.first_response import ClockPolicy, FirstResponse, policy_for_brand
+from bot.services.home import Home
 from bot.services.ingest import Ingestor
 from bot.services.items import Items
 from bot.services.owner import Owner
@@ -165,6 +166,7 @@ def brand_clocks(brands: Brands) -> Callable[[Item], ClockPolicy | None]:
 def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Brands | None = None) -> Runtime:
     clock = clock or SystemClock()
     brands = brands or brands_from_settings(settings)
+    brand = next(iter(brands))  # the single brand until items name theirs (the brands wiring)
     db = Database(url=settings.database_url, connect_timeout=settings.http_timeout_seconds)
     db.migrate()
     db.ping()  # remembers which SQLite file is ours, so /healthz notices if it goes
@@ -228,6 +230,13 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
         ),
         publisher=publisher,
         first_response=first_response,
+        home=Home(
+            db=db,
+            clock=clock,
+            clock_label=first_response.label,
+            may_approve=brand.may_approve,
+            owner=brand.owner,
+        ),
         schedules=Schedules(db=db, clock=clock, zones=zones, wake=relay.wake),
         zones=zones,
         owner=Owner(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.handlers.events import publish_home
 from bot.message_builder import strings
 from bot.message_builder.draft import reject_modal, reply_modal
 from bot.message_builder.full_text import DRAFT, QUESTION, parse_ref, text_modal
@@ -44,13 +45,21 @@ def _guarded(
 
     def listener(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
+        # From the Home tab there is no message to answer under: the tab is re-published instead,
+        # showing what the action changed (and why it was refused, if it was).
+        from_home = body.get("view", {}).get("type") == "home"
         try:
             answer = fn(services, body, client)
         except UserError as exc:
             log.info("action.refused action=%s user=%s", body["actions"][0]["action_id"], body["user"]["id"])
-            respond(text=exc.message, response_type="ephemeral", replace_original=False)
+            if from_home:
+                publish_home(services, client, user=body["user"]["id"], notice=exc.message)
+            else:
+                respond(text=exc.message, response_type="ephemeral", replace_original=False)
             return
-        if answer:
+        if from_home:
+            publish_home(services, client, user=body["user"]["id"], notice=answer)
+        elif answer:
             respond(text=answer, response_type="ephemeral", replace_original=False)
 
     return listener

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.message_builder.home import home_view
 from bot.services.errors import UserError
 from bot.slack_text import plain
 
@@ -51,5 +52,12 @@ def register(app: App, *, services: Services) -> None:
             )
 
     @app.event("app_home_opened")
-    def on_home(event: dict[str, Any]) -> None:
-        return None
+    def on_home(event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab") == "home" and event.get("user"):
+            publish_home(services, client, user=event["user"])
+
+
+def publish_home(services: Services, client: WebClient, *, user: str, notice: str | None = None) -> None:
+    """Show `user` their Home tab as the database has it now."""
+    client.views_publish(user_id=user, view=home_view(services.home.page(user=user, notice=notice)))
+    log.info("home.published user=%s", user)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.services.first_response import FirstResponse
+from bot.services.home import Home
 from bot.services.items import Items
 from bot.services.owner import Owner
 from bot.services.publisher import Publisher
@@ -21,6 +22,7 @@ class Services:
     replies: Replies
     publisher: Publisher
     first_response: FirstResponse
+    home: Home
     schedules: Schedules
     zones: TimeZones
     owner: Owner

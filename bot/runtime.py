@@ -43,6 +43,7 @@ from bot.services.polling import Poller
 from bot.services.publisher import Publisher
 from bot.services.replies import Replies
 from bot.services.schedule import Schedules, warm_up
+from bot.services.snippets import Snippets, brand_of_channel
 from bot.services.timezones import TimeZones
 from bot.storage.db import Database
 from bot.storage.models import Item
@@ -236,6 +237,9 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
             clock_label=first_response.label,
             may_approve=brand.may_approve,
             owner=brand.owner,
+        ),
+        snippets=Snippets(
+            db=db, brand_of_channel=brand_of_channel(brands), brand_of_item=lambda item: brand.key
         ),
         schedules=Schedules(db=db, clock=clock, zones=zones, wake=relay.wake),
         zones=zones,

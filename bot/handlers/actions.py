@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.handlers.events import publish_home
 from bot.message_builder import strings
 from bot.message_builder.draft import reject_modal, reply_modal
 from bot.message_builder.full_text import DRAFT, QUESTION, parse_ref, text_modal
-from bot.message_builder.ids import ActionId
+from bot.message_builder.ids import ActionId, BlockId
 from bot.message_builder.item import full_text_modal
 from bot.message_builder.owner import answer_modal, ask_owner_modal
 from bot.services.errors import UserError
@@ -76,8 +78,47 @@ def _open_reply_modal(
         limit_note=limit_note(platform),
         initial=draft.text if draft else "",
         draft_id=draft.id if draft else None,
+        snippets=services.snippets.all(brand=services.snippets.brand_of_item(item)),
     )
     client.views_open(trigger_id=trigger_id, view=view)
+
+
+def use_snippet(services: Services, body: dict[str, Any], client: WebClient) -> None:
+    """A saved reply picked in the Reply modal: the modal comes back with its text in the input."""
+    view = body["view"]
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        item = services.items.open_item(int(meta["item_id"]))
+        snippets = services.snippets
+        brand = snippets.brand_of_item(item)
+        chosen = snippets.get(brand=brand, snippet_id=int(_value(body)))
+    except (UserError, ValueError, KeyError, TypeError) as exc:
+        # No message to answer under in a modal; the menu simply does nothing.
+        log.info(
+            "action.refused action=%s user=%s reason=%s",
+            ActionId.USE_SNIPPET,
+            body["user"]["id"],
+            type(exc).__name__,
+        )
+        return
+    platform = services.replies.platform(item)
+    updated = reply_modal(
+        item=item,
+        platform_label=platform.label,
+        limit=platform.max_reply_length,
+        limit_note=limit_note(platform),
+        initial=chosen.text,
+        draft_id=meta.get("draft_id"),
+        snippets=snippets.all(brand=brand),
+        # A new block_id each time, or Slack keeps what was typed and ignores the new text.
+        text_block=f"{BlockId.REPLY_TEXT}:{body['actions'][0].get('action_ts', chosen.id)}",
+    )
+    try:
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
+    except SlackApiError as exc:
+        if exc.response.get("error") != "hash_conflict":
+            raise
+        log.info("reply.snippet_skipped reason=hash_conflict")  # the modal changed meanwhile; theirs wins
 
 
 def open_reply_modal(services: Services, body: dict[str, Any], client: WebClient) -> None:
@@ -186,3 +227,8 @@ def register(app: App, *, services: Services) -> None:
         (ActionId.FULL_TEXT, full_text),
     ):
         app.action(action_id.value)(_guarded(fn, services))
+
+    @app.action(ActionId.USE_SNIPPET.value)
+    def on_snippet(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()  # in a modal: nothing to answer under; refusals are logged and the modal stays
+        use_snippet(services, body, client)

@@ -12,6 +12,7 @@ from slack_bolt import Ack, App, Respond
 from bot.message_builder import strings
 from bot.message_builder.format import escape
 from bot.message_builder.inbox import inbox_blocks, queue_blocks
+from bot.message_builder.snippets import snippet_list_text
 from bot.services.errors import UserError
 from bot.services.schedule import local_format
 from bot.slack_text import plain, user_id
@@ -125,6 +126,24 @@ def _close(spam: bool) -> Handler:
     return close
 
 
+def _snippet(services: Services, command: Command, user: str, body: dict[str, Any]) -> str:
+    parts = body.get("text", "").strip().split(None, 3)  # snippet VERB NAME TEXT
+    verb = parts[1].lower() if len(parts) > 1 else ""
+    snippets = services.snippets
+    brand = snippets.brand_of_channel(body.get("channel_id", ""))
+    if verb == "list" and len(parts) == 2:
+        return snippet_list_text(snippets.all(brand=brand))
+    if verb == "add" and len(parts) >= 3:
+        saved = snippets.add(
+            brand=brand, name=parts[2], text=plain(parts[3] if len(parts) > 3 else ""), user=user
+        )
+        return strings.SNIPPET_ADDED.format(name=saved.name)
+    if verb == "delete" and len(parts) == 3:
+        snippets.delete(brand=brand, name=parts[2])
+        return strings.SNIPPET_DELETED.format(name=parts[2].lower())
+    raise UserError(strings.SNIPPET_USAGE)
+
+
 HANDLERS: dict[str, Handler] = {
     "help": _help,
     "inbox": _inbox,
@@ -139,6 +158,7 @@ HANDLERS: dict[str, Handler] = {
     "assign": _assign,
     "ignore": _close(spam=False),
     "spam": _close(spam=True),
+    "snippet": _snippet,
 }
 
 

@@ -12,6 +12,7 @@ from bot.services.owner import Owner
 from bot.services.publisher import Publisher
 from bot.services.replies import Replies
 from bot.services.schedule import Schedules
+from bot.services.snippets import Snippets
 from bot.services.timezones import TimeZones
 
 
@@ -23,6 +24,7 @@ class Services:
     publisher: Publisher
     first_response: FirstResponse
     home: Home
+    snippets: Snippets
     schedules: Schedules
     zones: TimeZones
     owner: Owner

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -33,6 +34,8 @@ from bot.message_builder.format import (
 from bot.message_builder.full_text import DRAFT, full_text_button
 from bot.message_builder.ids import INPUT_ACTION, ActionId, BlockId, ViewId
 from bot.message_builder.item import author_context
+from bot.message_builder.snippets import snippet_menu
+from bot.services.snippets import SavedReply
 from bot.storage.models import Draft, DraftStatus, Item
 
 REASON_LIMIT = 1000  # a rejection reason or error shown in a context line
@@ -120,7 +123,14 @@ def reply_modal(
     limit_note: str,
     initial: str = "",
     draft_id: int | None = None,
+    snippets: Sequence[SavedReply] = (),
+    text_block: str = BlockId.REPLY_TEXT,
 ) -> dict[str, Any]:
+    """The Reply modal; `text_block` changes when a saved reply fills the text.
+
+    Slack keeps what was typed into an input across `views.update` as long as its block_id
+    stays the same, ignoring a new `initial_value`; a new block_id makes it take the new text.
+    """
     prefill, cut = input_prefill(initial)
     label = shorten(platform_label, 60)[0]
     hint = f"Up to {limit} characters on {label}{limit_note}. An approver approves it before it goes out."
@@ -140,8 +150,9 @@ def reply_modal(
     blocks: list[Block] = [
         author_context(item, suffix=f"on {escape(label)} wrote:"),
         SectionBlock(text=plain(item.text, limit=1500)),
+        *([snippet_menu(snippets)] if snippets else []),
         InputBlock(
-            block_id=BlockId.REPLY_TEXT,
+            block_id=text_block,
             label=PlainTextObject(text="Reply"),
             hint=PlainTextObject(text=hint),
             element=text_input,

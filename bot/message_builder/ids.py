@@ -16,6 +16,7 @@ class ActionId(StrEnum):
     OPEN_IN_CHANNEL = "owner_open_in_channel"
     USE_AS_REPLY = "answer_use_as_reply"
     FULL_TEXT = "item_full_text"  # opens a modal with an item's whole text; value: the item id
+    USE_SNIPPET = "reply_use_snippet"  # the saved-reply menu in the Reply modal
 
 
 class ViewId(StrEnum):
@@ -27,6 +28,7 @@ class ViewId(StrEnum):
 
 class BlockId(StrEnum):
     REPLY_TEXT = "reply_text"
+    SNIPPETS = "snippets"
     SEND_AT = "send_at"
     REASON = "reason"
     QUESTION = "question"

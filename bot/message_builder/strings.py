@@ -105,3 +105,21 @@ NOTE_NUDGE = ":hourglass: #{n} has {left} left to its first reply. {who}"
 NOTE_OVERDUE = ":rotating_light: #{n} is *Overdue*: its first reply is past the target. {who}"
 NUDGE_CLAIMED = "<@{user}>, you claimed it."
 NUDGE_UNCLAIMED = "Nobody has claimed it: `Claim` it or reply."
+
+# Saved replies.
+SNIPPET_USAGE = "Saved replies: `/social snippet add NAME TEXT`, `/social snippet list`, `/social snippet delete NAME` (NAME like `shipping-times`)."
+SNIPPET_BAD_NAME = "A saved reply's name is 1 to 40 letters, digits, `-` or `_`, e.g. `/social snippet add shipping-times We ship in 2 days.`"
+SNIPPET_EMPTY = "The saved reply `{name}` has no text. Write it after the name: `/social snippet add {name} Thanks for asking!`"
+SNIPPET_TOO_LONG = "A saved reply holds up to {limit} characters; shorten it and try again."
+SNIPPET_FULL = (
+    "This brand already has {limit} saved replies; delete one with `/social snippet delete NAME` first."
+)
+SNIPPET_EXISTS = (
+    "There is already a saved reply `{name}`. Delete it first with `/social snippet delete {name}`."
+)
+SNIPPET_UNKNOWN = "There is no saved reply `{name}`. `/social snippet list` shows them."
+SNIPPET_GONE = "That saved reply was deleted; pick another one."
+SNIPPET_ADDED = "Saved reply `{name}` added; it is in the Reply window's menu."
+SNIPPET_DELETED = "Saved reply `{name}` deleted."
+SNIPPET_WHICH_BRAND = "Saved replies belong to a brand: run this in the brand's channel."
+SNIPPET_NONE = "No saved replies yet. Add one: `/social snippet add NAME TEXT`."

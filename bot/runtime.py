@@ -40,6 +40,7 @@ from bot.services.ingest import Ingestor
 from bot.services.items import Items
 from bot.services.owner import Owner
 from bot.services.polling import Poller
+from bot.services.presend import PreSend
 from bot.services.publisher import Publisher
 from bot.services.replies import Replies
 from bot.services.schedule import Schedules, warm_up
@@ -217,6 +218,8 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
         stamp=first_response.stamp,
     )
     publisher = Publisher(db=db, platforms=platforms, clock=clock, wake=relay.wake)
+    presend = PreSend(db=db, clock=clock, may_approve=brand.may_approve, wake=relay.wake, kick=publisher.kick)
+    publisher.pre_send = presend.check
     zones = TimeZones(db=db, client=client, clock=clock)
     services = Services(
         clock=clock,
@@ -230,6 +233,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
             on_approved=publisher.kick,
         ),
         publisher=publisher,
+        presend=presend,
         first_response=first_response,
         home=Home(
             db=db,

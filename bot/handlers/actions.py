@@ -207,6 +207,10 @@ def full_text(services: Services, body: dict[str, Any], client: WebClient) -> No
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
+def send_anyway(services: Services, body: dict[str, Any], client: WebClient) -> None:
+    services.presend.send_anyway(draft_id=_id(body), user=body["user"]["id"])
+
+
 def open_in_channel(services: Services, body: dict[str, Any], client: WebClient) -> None:
     return None  # a link button: Slack opens the URL; the click only needs its ack
 
@@ -220,6 +224,7 @@ def register(app: App, *, services: Services) -> None:
         (ActionId.REJECT, start_reject),
         (ActionId.EDIT, edit),
         (ActionId.RETRY, retry),
+        (ActionId.SEND_ANYWAY, send_anyway),
         (ActionId.ASK_OWNER, ask_owner),
         (ActionId.ANSWER, answer),
         (ActionId.USE_AS_REPLY, use_as_reply),

@@ -9,6 +9,7 @@ from bot.services.first_response import FirstResponse
 from bot.services.home import Home
 from bot.services.items import Items
 from bot.services.owner import Owner
+from bot.services.presend import PreSend
 from bot.services.publisher import Publisher
 from bot.services.replies import Replies
 from bot.services.schedule import Schedules
@@ -22,6 +23,7 @@ class Services:
     items: Items
     replies: Replies
     publisher: Publisher
+    presend: PreSend
     first_response: FirstResponse
     home: Home
     snippets: Snippets

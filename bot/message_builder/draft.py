@@ -71,6 +71,8 @@ def draft_status_line(draft: Draft, *, late_by: str | None = None) -> str:
         return f":x: Rejected by <@{draft.decided_by}>{reason}"
     if status is DraftStatus.FAILED:
         return f":warning: Failed: {_short(draft.last_error or 'unknown error')}"
+    if status is DraftStatus.HELD:
+        return ":double_vertical_bar: On hold: the customer wrote again since this was drafted"
     if status is DraftStatus.SUPERSEDED:
         return ":arrows_counterclockwise: Replaced by a newer draft"
     return ":no_entry_sign: Cancelled"

@@ -16,6 +16,7 @@ class ActionId(StrEnum):
     OPEN_IN_CHANNEL = "owner_open_in_channel"
     USE_AS_REPLY = "answer_use_as_reply"
     FULL_TEXT = "item_full_text"  # opens a modal with an item's whole text; value: the item id
+    SEND_ANYWAY = "draft_send_anyway"  # a held scheduled reply, confirmed
     USE_SNIPPET = "reply_use_snippet"  # the saved-reply menu in the Reply modal
 
 

@@ -123,3 +123,12 @@ SNIPPET_ADDED = "Saved reply `{name}` added; it is in the Reply window's menu."
 SNIPPET_DELETED = "Saved reply `{name}` deleted."
 SNIPPET_WHICH_BRAND = "Saved replies belong to a brand: run this in the brand's channel."
 SNIPPET_NONE = "No saved replies yet. Add one: `/social snippet add NAME TEXT`."
+
+# Before a scheduled reply goes out.
+NOTE_REMOVED_BEFORE_SEND = (
+    ":wastebasket: The comment was removed on {platform}, so <@{author}>'s scheduled reply was not sent."
+)
+NOTE_HELD = ":double_vertical_bar: <@{author}>, the customer wrote again (#{n}) since you drafted this reply, so it was not sent. Does it still fit?"
+NOTE_SEND_ANYWAY = ":outbox_tray: <@{user}> chose Send anyway."
+NOT_HELD = "That reply is not on hold any more; see the thread for what happened to it."
+SEND_ANYWAY_WHO = "Only <@{author}>, who drafted it, or an approver can send a held reply."

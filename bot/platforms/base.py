@@ -117,6 +117,15 @@ class CheckedPlatform(Platform, Protocol):
 
 
 @runtime_checkable
+class ExistenceChecking(Protocol):
+    """A platform that can say whether a comment is still there (checked before a scheduled send)."""
+
+    def exists(self, *, target: ReplyTarget) -> bool | None:
+        """False when the platform says it is gone; None when it cannot tell right now."""
+        ...
+
+
+@runtime_checkable
 class PollingPlatform(Platform, Protocol):
     def cursor_key(self) -> str:
         """Names the stored since_id of this account's feed."""

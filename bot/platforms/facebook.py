@@ -31,6 +31,9 @@ class FacebookPlatform:
         except PlatformError:
             return None
 
+    def exists(self, *, target: ReplyTarget) -> bool | None:
+        return self._graph.exists(target.external_id)
+
     def publish_reply(self, *, target: ReplyTarget, text: str) -> Published:
         result = self._graph.post(target.external_id, "comments", message=text)
         reply_id = str(result["id"])

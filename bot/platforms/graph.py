@@ -65,6 +65,18 @@ class GraphClient:
     def post(self, object_id: str, edge: str, **data: str) -> dict[str, Any]:
         return self._call(lambda: self._api.put_object(object_id, edge, **data))
 
+    def exists(self, object_id: str) -> bool | None:
+        """GET /{id}: False for Graph's "does not exist" (code 100, subcode 33); None when unsure."""
+        try:
+            self._api.get_object(object_id, fields="id")
+        except facebook.GraphAPIError as exc:
+            error = exc.result.get("error", {}) if isinstance(exc.result, dict) else {}
+            gone = isinstance(error, dict) and error.get("code") == 100 and error.get("error_subcode") == 33
+            return False if gone else None
+        except requests.RequestException:
+            return None
+        return True
+
     @staticmethod
     def _call(fn: Any) -> dict[str, Any]:
         try:

@@ -40,6 +40,9 @@ class InstagramPlatform:
             self._media_links[media_id] = link
         return self._media_links[media_id]
 
+    def exists(self, *, target: ReplyTarget) -> bool | None:
+        return self._graph.exists(target.external_id)
+
     def publish_reply(self, *, target: ReplyTarget, text: str) -> Published:
         result = self._graph.post(target.external_id, "replies", message=text)
         reply_id = str(result["id"])

@@ -126,6 +126,20 @@ class XPlatform:
         handle = self._username or "i/web"
         return Published(external_id=tweet_id, url=f"https://x.com/{handle}/status/{tweet_id}")
 
+    def exists(self, *, target: ReplyTarget) -> bool | None:
+        """GET /2/tweets/:id: X answers 200 with a "resource-not-found" error for a deleted post."""
+        try:
+            response = self._call(lambda: self._client.get_tweet(target.external_id, user_auth=False))
+        except PlatformError:
+            return None
+        if response.data is not None:
+            return True
+        errors = getattr(response, "errors", None) or []
+        gone = any(
+            str(e.get("type", "")).endswith("/resource-not-found") for e in errors if isinstance(e, dict)
+        )
+        return False if gone else None
+
     def _to_item(self, tweet: Any, users: dict[str, Any], user_id: str) -> IncomingItem:
         author = users.get(str(tweet.author_id))
         username = author.username if author else str(tweet.author_id)

@@ -118,7 +118,7 @@ class Items:
             for draft in session.exec(
                 select(Draft).where(
                     Draft.item_id == item_id,
-                    col(Draft.status).in_([DraftStatus.PENDING, DraftStatus.APPROVED]),
+                    col(Draft.status).in_([DraftStatus.PENDING, DraftStatus.APPROVED, DraftStatus.HELD]),
                 )
             ).all():
                 move_draft(
@@ -126,7 +126,7 @@ class Items:
                     draft_id=draft.id or 0,
                     item_id=item_id,
                     to=DraftStatus.CANCELLED,
-                    only_from=(DraftStatus.PENDING, DraftStatus.APPROVED),
+                    only_from=(DraftStatus.PENDING, DraftStatus.APPROVED, DraftStatus.HELD),
                 )
             if not move_item(session, item_id=item_id, to=state, audit=Audit(actor=user, action=state.value)):
                 raise closed_meanwhile(session, item)

@@ -43,6 +43,8 @@ class Publisher:
     lease: timedelta = timedelta(minutes=5)
     base_backoff: timedelta = timedelta(seconds=2)
     workers: int = 4
+    # A last look before a scheduled send (bot.services.presend); False: it ended the claim itself.
+    pre_send: Callable[[Draft, Item, Platform], bool] = lambda draft, item, platform: True
     _pool: ThreadPoolExecutor | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
@@ -79,6 +81,8 @@ class Publisher:
         platform = self.platforms.get(item.platform)
         if platform is None:
             self._failed(draft, item, reason=f"{item.platform} is not connected", transient=False)
+            return False
+        if not self.pre_send(draft, item, platform):
             return False
         target = ReplyTarget(
             external_id=item.external_id,

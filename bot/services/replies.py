@@ -24,7 +24,13 @@ from bot.storage.models import Draft, DraftStatus, Item, ItemState
 
 log = logging.getLogger(__name__)
 
-UNSENT = (DraftStatus.PENDING, DraftStatus.APPROVED, DraftStatus.REJECTED, DraftStatus.FAILED)
+UNSENT = (
+    DraftStatus.PENDING,
+    DraftStatus.APPROVED,
+    DraftStatus.REJECTED,
+    DraftStatus.FAILED,
+    DraftStatus.HELD,
+)
 
 
 def limit_note(platform: Platform) -> str:
@@ -216,6 +222,9 @@ class Replies:
 
     def editable(self, *, draft_id: int) -> tuple[Draft, Item]:
         with self.db.session() as session:
+            held = session.get(Draft, draft_id)
+            if held is not None and held.status == DraftStatus.HELD:
+                return held, get_item(session, held.item_id)  # its edit replaces it with a new draft
             draft = self._decidable(session, draft_id=draft_id, verb="edited")
             return draft, get_item(session, draft.item_id)
 

@@ -40,6 +40,7 @@ class DraftStatus(StrEnum):
     REJECTED = "rejected"
     SUPERSEDED = "superseded"  # replaced by a newer draft before it was sent
     CANCELLED = "cancelled"
+    HELD = "held"  # not sent: the customer wrote again since it was drafted; the drafter decides
 
 
 E = TypeVar("E", bound=StrEnum)
@@ -174,6 +175,8 @@ class Draft(SQLModel, table=True):
     published_url: str | None = None
     published_at: datetime | None = None
     last_error: str | None = None
+    # When someone chose Send anyway on a held draft: later customer messages count from here.
+    confirmed_at: datetime | None = None
 
 
 class OwnerQuestion(SQLModel, table=True):

@@ -1,6 +1,6 @@
 """Fake of the X API v2 endpoints the app uses, shaped after X's API reference.
 
-Serves ``/2/users/me``, ``/2/users/:id/mentions`` and ``POST /2/tweets``. Errors use X's v2
+Serves ``/2/users/me``, ``/2/users/:id/mentions``, ``GET /2/tweets/:id`` and ``POST /2/tweets``. Errors use X's v2
 problem JSON (``title``/``detail``/``type``/``status``) and rate limits carry the documented
 ``x-rate-limit-*`` headers, so tweepy raises the same exceptions it would against X.
 """
@@ -98,6 +98,7 @@ class FakeX(FakeServer):
         self._published: list[str] = []
         self._refused: set[str] = set()
         self._revoked = False
+        self._deleted: set[str] = set()
         self._limits: list[dict[str, Any]] = []
 
     # ----------------------------------------------------------------------------- test setup
@@ -247,6 +248,8 @@ class FakeX(FakeServer):
             and parts[3] == "mentions"
         ):
             response = self._mentions_page(parts[2], call.query)
+        elif call.method == "GET" and len(parts) == 3 and parts[:2] == ["2", "tweets"]:
+            response = self._lookup(parts[2], call.query)
         elif call.method == "POST" and parts == ["2", "tweets"]:
             response = self._create_tweet(call, is_oauth1)
         else:
@@ -316,6 +319,31 @@ class FakeX(FakeServer):
             elif key in tweet:
                 view[key] = tweet[key]
         return view
+
+    def _lookup(self, tweet_id: str, query: dict[str, str]) -> Response:
+        """GET /2/tweets/:id. A deleted or unknown post is a 200 with a resource-not-found error."""
+        if not tweet_id.isdigit():
+            return _invalid("id", tweet_id, f"The `id` query parameter value [{tweet_id}] is not valid")
+        with self._cond:
+            tweet = self.tweets.get(tweet_id)
+            if tweet is not None and tweet_id not in self._deleted:
+                return Response(200, {"data": self._tweet_view(tweet, _csv(query.get("tweet.fields")))})
+        error = {
+            "value": tweet_id,
+            "detail": f"Could not find tweet with id: [{tweet_id}].",
+            "title": "Not Found Error",
+            "resource_type": "tweet",
+            "parameter": "id",
+            "resource_id": tweet_id,
+            "type": "https://api.twitter.com/2/problems/resource-not-found",
+        }
+        return Response(200, {"errors": [error]})
+
+    def delete_tweet(self, tweet_id: str) -> None:
+        """The author deleted the post: lookups say it is not found."""
+        with self._cond:
+            self._deleted.add(tweet_id)
+            self._cond.notify_all()
 
     def _me(self, call: Call) -> Response:
         user_fields = _csv(call.query.get("user.fields"))

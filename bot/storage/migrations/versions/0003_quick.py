@@ -1,4 +1,4 @@
-"""The first-response clock on items (due, nudge, sent-once marks, next re-render) and saved replies.
+"""The first-response clock on items (due, nudge, sent-once marks, next re-render) and saved replies; when a held draft was confirmed.
 
 Revision ID: 0003_quick
 Revises: 0004
@@ -28,6 +28,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("brand_key", "name"),
     )
+    with op.batch_alter_table("draft", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("item", schema=None) as batch_op:
         batch_op.add_column(sa.Column("due_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("nudge_at", sa.DateTime(timezone=True), nullable=True))
@@ -50,4 +52,6 @@ def downgrade() -> None:
         batch_op.drop_column("nudge_at")
         batch_op.drop_column("due_at")
 
+    with op.batch_alter_table("draft", schema=None) as batch_op:
+        batch_op.drop_column("confirmed_at")
     op.drop_table("snippet")

@@ -22,7 +22,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.message_builder.format import age, escape, slack_date
+from bot.message_builder.format import age, escape, shorten, slack_date
 from bot.message_builder.ids import ActionId
 from bot.services.home import HomeDraft, HomeItem, HomePage, HomeQuestion, Section
 
@@ -34,8 +34,7 @@ EMPTY = "_Nothing here._"
 
 
 def _short(text: str) -> str:
-    flat = " ".join(text.split())
-    return escape(flat if len(flat) <= _SNIPPET else flat[: _SNIPPET - 1] + "…") or "_(no text)_"
+    return escape(shorten(" ".join(text.split()), _SNIPPET)[0]) or "_(no text)_"
 
 
 def _ago(page: HomePage, moment: datetime) -> str:

@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObject, SectionBlock
 
-from bot.message_builder.format import quote
+from bot.message_builder.format import plain
 from bot.message_builder.ids import ActionId
 from bot.storage.models import Item
 
@@ -14,7 +14,8 @@ from bot.storage.models import Item
 def held_note_blocks(*, text: str, newer: Item, draft_id: int) -> list[dict[str, Any]]:
     value = str(draft_id)
     blocks = [
-        SectionBlock(text=MarkdownTextObject(text=f"{text}\n{quote(newer.text, limit=1500)}")),
+        SectionBlock(text=MarkdownTextObject(text=text)),
+        SectionBlock(text=plain(newer.text, limit=1500)),  # the customer's words, literally
         ActionsBlock(
             block_id=f"held:{draft_id}",
             elements=[

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from slack_sdk.models.blocks import ActionsBlock, Option, StaticSelectElement
 
 from bot.message_builder import strings
-from bot.message_builder.format import escape
+from bot.message_builder.format import escape, shorten
 from bot.message_builder.ids import ActionId, BlockId
 from bot.services.snippets import SavedReply
 
@@ -15,8 +15,7 @@ _PREVIEW = 80
 
 
 def _preview(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= _PREVIEW else flat[: _PREVIEW - 1] + "…"
+    return shorten(" ".join(text.split()), _PREVIEW)[0]
 
 
 def snippet_list_text(replies: Sequence[SavedReply]) -> str:

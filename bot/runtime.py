@@ -43,6 +43,7 @@ from bot.services.polling import Poller
 from bot.services.presend import PreSend
 from bot.services.publisher import Publisher
 from bot.services.replies import Replies
+from bot.services.reporting import Reporting
 from bot.services.schedule import Schedules, warm_up
 from bot.services.snippets import Snippets, brand_of_channel
 from bot.services.timezones import TimeZones
@@ -84,6 +85,8 @@ class Runtime:
         )
         # Notes at 75% and at the target, and the time left on messages: minutes matter, not seconds.
         self._every(self.services.first_response.sweep, seconds=5, job_id="first_response")
+        # Mondays 09:00 in each brand's zone; the database row makes it once across processes.
+        self._every(self.services.reporting.weekly, seconds=60, job_id="weekly_report")
         self.scheduler.start()
         self.relay.wake()  # post whatever was stored but not shown before a restart
         self.permalinks.wake()
@@ -242,6 +245,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
             may_approve=brand.may_approve,
             owner=brand.owner,
         ),
+        reporting=Reporting(db=db, client=client, clock=clock, brands=brands),
         snippets=Snippets(
             db=db, brand_of_channel=brand_of_channel(brands), brand_of_item=lambda item: brand.key
         ),

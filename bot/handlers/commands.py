@@ -144,6 +144,15 @@ def _snippet(services: Services, command: Command, user: str, body: dict[str, An
     raise UserError(strings.SNIPPET_USAGE)
 
 
+def _report(services: Services, command: Command, user: str, body: dict[str, Any]) -> str:
+    parts = body.get("text", "").split()
+    if len(parts) > 2:
+        raise UserError(strings.REPORT_USAGE)
+    days = services.reporting.period(parts[1] if len(parts) == 2 else "7d")
+    services.reporting.for_channel(channel=body.get("channel_id", ""), days=days)
+    return strings.REPORT_POSTED.format(days=days)
+
+
 HANDLERS: dict[str, Handler] = {
     "help": _help,
     "inbox": _inbox,
@@ -159,6 +168,7 @@ HANDLERS: dict[str, Handler] = {
     "ignore": _close(spam=False),
     "spam": _close(spam=True),
     "snippet": _snippet,
+    "report": _report,
 }
 
 

@@ -12,6 +12,7 @@ from bot.services.owner import Owner
 from bot.services.presend import PreSend
 from bot.services.publisher import Publisher
 from bot.services.replies import Replies
+from bot.services.reporting import Reporting
 from bot.services.schedule import Schedules
 from bot.services.snippets import Snippets
 from bot.services.timezones import TimeZones
@@ -27,6 +28,7 @@ class Services:
     first_response: FirstResponse
     home: Home
     snippets: Snippets
+    reporting: Reporting
     schedules: Schedules
     zones: TimeZones
     owner: Owner

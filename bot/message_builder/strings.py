@@ -9,6 +9,8 @@ HELP = """*Social Inbox* — `/social <subcommand>`; every subcommand names the 
 • `ask-owner N QUESTION` — ask the owner about #N in a DM
 • `claim N` · `assign N @someone` — take #N or hand it over
 • `ignore N` · `spam N` — close #N without a reply
+• `report [7d|30d]` — response times and volume, posted in this channel with a chart
+• `snippet add NAME TEXT` · `snippet list` · `snippet delete NAME` — saved replies for the Reply window
 • `help` — this message"""
 
 UNKNOWN_SUBCOMMAND = "I don't know `{sub}`. Try `/social help` for the list, e.g. `/social draft 12 Thanks, we ship to Canada!`"
@@ -132,3 +134,8 @@ NOTE_HELD = ":double_vertical_bar: <@{author}>, the customer wrote again (#{n}) 
 NOTE_SEND_ANYWAY = ":outbox_tray: <@{user}> chose Send anyway."
 NOT_HELD = "That reply is not on hold any more; see the thread for what happened to it."
 SEND_ANYWAY_WHO = "Only <@{author}>, who drafted it, or an approver can send a held reply."
+
+# Reports.
+REPORT_USAGE = "Say which period: `/social report 7d` (the default) or `/social report 30d`."
+REPORT_POSTED = "Report for the last {days} days posted in this channel."
+REPORT_FAILED = "The report could not be posted here ({error}); invite the bot to this channel and try again."

@@ -235,3 +235,13 @@ class Snippet(SQLModel, table=True):
     text: str
     created_by: str
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class WeeklyReport(SQLModel, table=True):
+    """A brand's weekly report, claimed by the one process that posts it (the key is the "once")."""
+
+    brand_key: str = Field(primary_key=True)
+    week: str = Field(primary_key=True)  # ISO week in the brand's time zone, e.g. 2026-W48
+    claimed_at: datetime = Field(default_factory=utcnow)
+    channel: str = ""
+    ts: str | None = None  # the posted report; None while posting or if the post failed

@@ -1,4 +1,4 @@
-"""The first-response clock on items (due, nudge, sent-once marks, next re-render) and saved replies; when a held draft was confirmed.
+"""The first-response clock on items (due, nudge, sent-once marks, next re-render) and saved replies; when a held draft was confirmed; weekly reports claimed once.
 
 Revision ID: 0003_quick
 Revises: 0004
@@ -28,6 +28,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("brand_key", "name"),
     )
+    op.create_table(
+        "weeklyreport",
+        sa.Column("brand_key", sa.String(), nullable=False),
+        sa.Column("week", sa.String(), nullable=False),
+        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("channel", sa.String(), nullable=False),
+        sa.Column("ts", sa.String(), nullable=True),
+        sa.PrimaryKeyConstraint("brand_key", "week"),
+    )
     with op.batch_alter_table("draft", schema=None) as batch_op:
         batch_op.add_column(sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("item", schema=None) as batch_op:
@@ -55,3 +64,4 @@ def downgrade() -> None:
     with op.batch_alter_table("draft", schema=None) as batch_op:
         batch_op.drop_column("confirmed_at")
     op.drop_table("snippet")
+    op.drop_table("weeklyreport")

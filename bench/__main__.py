@@ -1,7 +1,8 @@
 """``python -m bench``: webhook answer latency and item-to-Slack latency against a real bot on loopback.
 
-``python -m bench [all|inbox|replies|schedule]``: ``inbox`` is the part described below; ``replies``
-(issue 3) and ``schedule`` (issue 4) are in ``bench/parts.py``. The default runs all three.
+``python -m bench [all|inbox|replies|schedule|answer]``: ``inbox`` is the part described below; ``replies``
+(issue 3) and ``schedule`` (issue 4) are in ``bench/parts.py``; ``answer`` (issue 12: the Home view and
+the report with 100,000 items) is ``bench/answer_quickly.py``. The default runs them all.
 
 Prints figures next to the targets; asserts nothing. Phases, on one bot and one fresh database:
 
@@ -36,7 +37,7 @@ from pathlib import Path
 
 from sqlalchemy import make_url
 
-from bench import clients, parts
+from bench import answer_quickly, clients, parts
 from bench.clients import Delivery, Sent
 from bench.instruments import Stopwatch, TimedSlack, tune_fake
 from bench.load import BenchBot, make_deliveries, verify_requests, wait_for_posts, wait_relay_idle
@@ -49,7 +50,7 @@ from tests.harness import settings_for, temporary_schema
 
 ANSWER_TARGET_MS = 50.0  # p99 of the webhook's answer
 SLACK_TARGET_MS = 2000.0  # webhook-200 -> the item's message in Slack, when Slack is not rate limiting
-PARTS = ("all", "inbox", "replies", "schedule")
+PARTS = ("all", "inbox", "replies", "schedule", "answer")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -387,6 +388,16 @@ def main(argv: list[str] | None = None) -> int:
                 "| metric | target | measured |",
                 "|---|---|---|",
                 *rows,
+            ]
+        )
+    if args.part in ("all", "answer"):
+        tables.append(
+            [
+                "Answer quickly (issue 12), SQLite file",
+                "",
+                "| metric | target | measured |",
+                "|---|---|---|",
+                *answer_quickly.run(),
             ]
         )
     print(f"\n(run took {time.perf_counter() - began:.1f} s)")

@@ -120,6 +120,9 @@ class FirstResponse:
         return business_left(schedule=policy.schedule, now=self.clock.now(), due=item.due_at)
 
     def label(self, item: Item) -> str | None:
+        if item.due_at is not None and item.due_at <= self.clock.now() and item.state not in CLOSED_STATES:
+            # Past the target there is nothing to count: *Overdue*, without walking the hours since.
+            return None if item.removed else strings.CLOCK_OVERDUE
         left = self.left(item)
         return None if left is None else clock_text(left)
 

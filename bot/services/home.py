@@ -16,9 +16,18 @@ from sqlmodel import Session, col, select
 
 from bot.clock import Clock
 from bot.storage.db import Database
-from bot.storage.models import CLOSED_STATES, Draft, DraftStatus, Item, ItemMessage, OwnerQuestion
+from bot.storage.models import (
+    CLOSED_STATES,
+    Draft,
+    DraftStatus,
+    Item,
+    ItemMessage,
+    ItemState,
+    OwnerQuestion,
+)
 
 T = TypeVar("T")
+OPEN_STATES = sorted(set(ItemState) - CLOSED_STATES)
 
 CLAIMED_ROWS, OPEN_ROWS, APPROVAL_ROWS, QUESTION_ROWS, SCHEDULED_ROWS = 8, 10, 8, 5, 5
 
@@ -83,8 +92,9 @@ class Home:
 
     def page(self, *, user: str, notice: str | None = None) -> HomePage:
         with self.db.session() as session:
+            # IN over the open states, not NOT IN the closed ones: the state index then finds them.
             open_items: list[ColumnElement[bool]] = [
-                col(Item.state).not_in(sorted(CLOSED_STATES)),
+                col(Item.state).in_(OPEN_STATES),
                 col(Item.removed).is_(False),
             ]
             claimed_where = [*open_items, col(Item.claimed_by) == user]
@@ -155,7 +165,7 @@ class Home:
         )
 
     def _questions(self, session: Session) -> Section[HomeQuestion]:
-        where = [col(OwnerQuestion.answered_at).is_(None), col(Item.state).not_in(sorted(CLOSED_STATES))]
+        where = [col(OwnerQuestion.answered_at).is_(None), col(Item.state).in_(OPEN_STATES)]
         joined = (
             select(func.count())
             .select_from(OwnerQuestion)

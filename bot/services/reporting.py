@@ -9,6 +9,7 @@ inserts first posts it, every other one gets the key conflict and does nothing.
 from __future__ import annotations
 
 import logging
+from bisect import bisect_right
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -22,7 +23,7 @@ from sqlmodel import col
 from bot.brands import Brand, Brands
 from bot.clock import Clock
 from bot.message_builder import strings
-from bot.services.business_hours import business_elapsed, parse_schedule
+from bot.services.business_hours import BusinessSchedule, business_elapsed, open_intervals, parse_schedule
 from bot.services.charts import render_chart
 from bot.services.errors import UserError
 from bot.services.report_post import PostedReport, post_report
@@ -39,6 +40,39 @@ WEEKLY_AT = time(9, 0)
 class Scope:
     brands: tuple[Brand, ...]
     accounts: Collection[tuple[str, str]] | None  # None: every account's items
+
+
+class Timeline:
+    """Business time between many pairs of instants: the span's open intervals, read once.
+
+    `business_elapsed` walks the week's windows on every call; a report asks thousands of times
+    over the same few weeks, so the intervals and their running total are kept, and each pair
+    costs two binary searches. Instants outside the span fall back to `business_elapsed`.
+    """
+
+    def __init__(self, *, schedule: BusinessSchedule, start: datetime, end: datetime) -> None:
+        self.schedule, self.start, self.end = schedule, start, end
+        self._intervals = open_intervals(schedule=schedule, start=start, end=end)
+        self._opens = [o for o, _ in self._intervals]
+        self._before: list[float] = []
+        total = 0.0
+        for open_at, close_at in self._intervals:
+            self._before.append(total)
+            total += (close_at - open_at).total_seconds()
+
+    def _since_start(self, moment: datetime) -> float:
+        i = bisect_right(self._opens, moment) - 1
+        if i < 0:
+            return 0.0
+        open_at, close_at = self._intervals[i]
+        return self._before[i] + (min(moment, close_at) - open_at).total_seconds()
+
+    def elapsed(self, start: datetime, end: datetime) -> timedelta:
+        if end <= start:
+            return timedelta(0)
+        if start < self.start or end > self.end:
+            return business_elapsed(schedule=self.schedule, start=start, end=end)
+        return timedelta(seconds=self._since_start(end) - self._since_start(start))
 
 
 @dataclass
@@ -101,13 +135,25 @@ class Reporting:
             rows = load_report_rows(
                 session, since=start, until=end, brand_of=self._brand_of, accounts=scope.accounts
             )
+        # Replies to the period's items come up to now; a margin covers the odd clock skew.
+        span_end = max(end, self.clock.now()) + timedelta(days=1)
+        timelines = {
+            b.key: Timeline(schedule=self._schedules[b.key], start=start, end=span_end) for b in scope.brands
+        }
+
+        def elapsed(brand: str, since: datetime, until: datetime) -> timedelta:
+            timeline = timelines.get(brand)
+            if timeline is None:
+                return self._elapsed(brand, since, until)
+            return timeline.elapsed(since, until)
+
         return build_report(
             rows=rows,
             period_start=start,
             period_end=end,
             target={b.key: b.first_response for b in scope.brands},
             timezone={b.key: b.timezone for b in scope.brands},
-            elapsed=self._elapsed,
+            elapsed=elapsed,
             brands=[b.key for b in scope.brands],
         )
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import random
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 
 from bot.brands import Brand, Brands
-from bot.services.reporting import Reporting
+from bot.services.business_hours import business_elapsed, parse_schedule
+from bot.services.reporting import Reporting, Timeline
 from bot.storage.db import Database
 from tests.clock import FakeClock
 from tests.fakes.graph_api import FakeGraph
@@ -110,3 +112,14 @@ def test_the_weekly_report_covers_the_seven_days_before_monday_nine(db: Database
     # Monday 09:00 Berlin a week ago up to (not including) this Monday 09:00 Berlin.
     shown = str(posted["blocks"])
     assert "2026-11-23 08:00 UTC" in shown and "2026-11-30 07:59 UTC" in shown
+
+
+def test_the_reports_timeline_counts_business_hours_as_the_clock_does_across_dst() -> None:
+    schedule = parse_schedule(hours="mon-fri 09:00-18:00, sat 10:00-14:00", timezone="Europe/Berlin")
+    start, end = datetime(2026, 3, 20, tzinfo=UTC), datetime(2026, 4, 10, tzinfo=UTC)  # summer time begins
+    timeline = Timeline(schedule=schedule, start=start, end=end)
+    rng = random.Random(12)
+    for _ in range(300):
+        a = start + timedelta(minutes=rng.randrange(0, 30 * 24 * 60))  # some fall outside the span
+        b = a + timedelta(minutes=rng.randrange(0, 5 * 24 * 60))
+        assert timeline.elapsed(a, b) == business_elapsed(schedule=schedule, start=a, end=b), (a, b)

@@ -49,7 +49,7 @@ def message_url(item: HomeItem) -> str | None:
 
 
 def _item_line(page: HomePage, item: HomeItem) -> str:
-    parts = [f"*#{item.id}* · {escape(item.platform.title())} · {escape(item.author)}"]
+    parts = [f"*#{item.id}*", escape(item.platform.title()), *([escape(item.author)] if item.author else [])]
     parts.append(_ago(page, item.received_at))
     if item.clock:
         parts.append(item.clock)

@@ -224,6 +224,7 @@ class HealthState(SQLModel, table=True):
     # The token expiry we last warned about, so the 7-day warning goes out once per token.
     expiry_warned: datetime | None = None
 
+
 class Snippet(SQLModel, table=True):
     """A saved reply, per brand; the Reply modal offers them."""
 

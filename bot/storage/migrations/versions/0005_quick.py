@@ -1,6 +1,6 @@
 """The first-response clock on items (due, nudge, sent-once marks, next re-render) and saved replies; when a held draft was confirmed; weekly reports claimed once.
 
-Revision ID: 0003_quick
+Revision ID: 0005_quick
 Revises: 0004
 Create Date: 2026-11-26 14:19:41.577186
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_quick"
+revision = "0005_quick"
 down_revision: str | None = "0004"
 branch_labels = None
 depends_on = None

@@ -35,11 +35,12 @@ def test_report_command_posts_the_numbers_and_a_png_chart_in_the_channel(
     make_bot: Any, slack: FakeSlack, graph: FakeGraph
 ) -> None:
     bot: Bot = make_bot()
-    bot.facebook_item(graph, n=1, text="Do you ship to Canada?")
+    root = bot.facebook_item(graph, n=1, text="Do you ship to Canada?")
     bot.facebook_item(graph, n=2, text="Love it")
     bot.command("draft 1 Yes we do!", user=ALICE)
     bot.command("approve 1", user=BOB)
-    graph.wait_for(lambda: graph.fb_replies())
+    # The thread says so once the bot has recorded the reply (not merely once Facebook has it).
+    slack.wait_for(lambda: any("Published" in m["text"] for m in slack.thread(INBOX, root["ts"])))
     bot.command("ignore 2", user=ALICE)
 
     _, name = bot.command("report 7d", user=ALICE)

@@ -42,8 +42,7 @@ class BrandsError(ConfigError):
     """
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
+        super().__init__(*problems)
 
 
 # -- accounts -------------------------------------------------------------------------------

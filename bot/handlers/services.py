@@ -10,6 +10,7 @@ from bot.services.owner import Owner
 from bot.services.publisher import Publisher
 from bot.services.replies import Replies
 from bot.services.schedule import Schedules
+from bot.services.scope import Scope
 from bot.services.timezones import TimeZones
 
 
@@ -22,3 +23,4 @@ class Services:
     schedules: Schedules
     zones: TimeZones
     owner: Owner
+    scope: Scope  # which brand an item belongs to, and where it may be acted on

@@ -171,14 +171,17 @@ def full_text(services: Services, body: dict[str, Any], client: WebClient) -> No
         raise UserError("That button is out of date; use the item's latest message.")
     kind, number = ref
     if kind == "item":
+        services.scope.item(item_id=number, channel=_channel(body))
         item = services.items.item(number)
-        platform = services.replies.platforms.get(item.platform)
+        platform = services.replies.platforms.for_item(item)
         label = platform.label if platform else item.platform.title()
         view = full_text_modal(item=item, platform_label=label)
     elif kind == DRAFT:
+        services.scope.draft(draft_id=number, channel=_channel(body))
         draft = services.replies.get_draft(number)
         view = text_modal(title=f"Draft for #{draft.item_id}", head=[], text=draft.text)
     else:
+        services.scope.question(question_id=number, channel=_channel(body))
         question = services.owner.question(number)
         words = question.question if kind == QUESTION else question.answer or ""
         title = f"{'Question' if kind == QUESTION else 'Answer'} on #{question.item_id}"

@@ -70,6 +70,7 @@ BRANDS = {
             "channel": ACME,
             "owner": ACME_OWNER,
             "approvers": [ACME_BOSS],
+            "owner_keywords": ["nuts"],
             "accounts": [
                 {"platform": "facebook", "page_id": ACME_PAGE, "token": "${ACME_PAGE_TOKEN}"},
                 {"platform": "instagram", "account_id": ACME_IG, "token": "${ACME_PAGE_TOKEN}"},
@@ -87,6 +88,7 @@ BRANDS = {
             "name": "Bolt Bikes",
             "channel": BOLT,
             "approvers": [BOLT_BOSS],
+            "owner_keywords": ["brakes"],
             "accounts": [
                 {"platform": "facebook", "page_id": BOLT_PAGE, "token": "${BOLT_PAGE_TOKEN}"},
                 _x("BOLT", BOLT_X),
@@ -306,6 +308,27 @@ def test_the_owner_question_goes_to_the_brands_owner_and_a_brand_without_one_is_
     assert "Any nuts?" in json.dumps(dm[0])
     _, said = bot.command(f"ask-owner {bolt.id} Which brakes?", user=MEMBER, channel=BOLT)
     assert _answer(slack, said).startswith("Bolt Bikes has no owner")
+
+
+def test_owner_keywords_are_each_brands_own(brands_bot: Bot, slack: FakeSlack, graph: FakeGraph) -> None:
+    bot = brands_bot
+    acme_nuts = _item(bot, slack, _fb(bot, graph, page=ACME_PAGE, post="555", text="Any nuts?"))
+    bolt_nuts = _item(bot, slack, _fb(bot, graph, page=BOLT_PAGE, post="666", text="Any nuts?"))
+    bolt_brakes = _item(bot, slack, _fb(bot, graph, page=BOLT_PAGE, post="668", text="Brakes?"))
+    acme_brakes = _item(bot, slack, _fb(bot, graph, page=ACME_PAGE2, post="777", text="My brakes?"))
+    assert acme_nuts.owner_hint and bolt_brakes.owner_hint
+    assert not bolt_nuts.owner_hint and not acme_brakes.owner_hint
+
+
+def test_the_ignored_single_brand_variables_are_named_once_at_start(
+    brands_bot: Bot, caplog: pytest.LogCaptureFixture, make_bot: Any, tmp_path: Path
+) -> None:
+    caplog.set_level("WARNING", logger="bot.runtime")
+    make_bot(brands_file=tmp_path / "brands.yml")  # a restart on the same file
+    lines = [r.getMessage() for r in caplog.records if "brands.ignored_variables" in r.getMessage()]
+    assert len(lines) == 1
+    assert "SLACK_INBOX_CHANNEL" in lines[0] and "FACEBOOK_PAGE_TOKEN" in lines[0]
+    assert "page-token" not in lines[0].replace("FACEBOOK_PAGE_TOKEN", "")  # names, never values
 
 
 def test_a_webhook_for_a_page_of_no_brand_is_skipped(

@@ -286,14 +286,25 @@ def test_inbox_is_one_brand_in_its_channel_and_every_brand_grouped_elsewhere(
     assert in_dm.index("*Bolt Bikes*") < in_dm.index(f"*#{bolt.id}*")
 
 
-def test_brands_command_lists_brands_channels_accounts_and_health(brands_bot: Bot, slack: FakeSlack) -> None:
-    _, said = brands_bot.command("brands", user=MEMBER, channel="D0MEMBER")
+def test_brands_command_lists_brands_channels_accounts_and_health(
+    brands_bot: Bot, slack: FakeSlack, graph: FakeGraph
+) -> None:
+    bot = brands_bot
+    # The start's health check has looked at every account; the Graph fake knows no
+    # Instagram account 1784001, so that one is failing.
+    bot.runtime.health.check_all()
+    _, said = bot.command("brands", user=MEMBER, channel="D0MEMBER")
     slack.wait_for(lambda: slack.responses(said))
     text = "\n".join(b["text"]["text"] for b in slack.responses(said)[-1]["blocks"])
     assert "*Acme Bakery* (`acme`) · <#C0ACME> · owner: <@U0ACMEOWNER> · approvers: <@U0ACMEBOSS>" in text
-    assert f"• facebook `{ACME_PAGE2}` → <#{ACME_EVENTS}> · unknown" in text
-    assert f"• x `{BOLT_X}` · unknown" in text
+    assert f"• facebook `{ACME_PAGE}` · ok" in text
+    assert f"• facebook `{ACME_PAGE2}` → <#{ACME_EVENTS}> · ok" in text
+    assert f"• instagram `{ACME_IG}` · failing since " in text
+    assert f"• x `{BOLT_X}` · ok" in text
     assert "*Bolt Bikes* (`bolt`) · <#C0BOLT> · owner: not set" in text
+    # The failing account's notice went to its brand's channel, naming the account.
+    notice = slack.wait_for(lambda: [m for m in slack.posted(ACME) if ":warning:" in m.get("text", "")])
+    assert notice[0]["text"].startswith(f":warning: *Instagram {ACME_IG}* is not working")
 
 
 def test_the_owner_question_goes_to_the_brands_owner_and_a_brand_without_one_is_named(

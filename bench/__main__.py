@@ -37,7 +37,7 @@ from pathlib import Path
 
 from sqlalchemy import make_url
 
-from bench import answer_quickly, clients, parts
+from bench import answer_quickly, brands_bench, clients, parts
 from bench.clients import Delivery, Sent
 from bench.instruments import Stopwatch, TimedSlack, tune_fake
 from bench.load import BenchBot, make_deliveries, verify_requests, wait_for_posts, wait_relay_idle
@@ -50,7 +50,7 @@ from tests.harness import settings_for, temporary_schema
 
 ANSWER_TARGET_MS = 50.0  # p99 of the webhook's answer
 SLACK_TARGET_MS = 2000.0  # webhook-200 -> the item's message in Slack, when Slack is not rate limiting
-PARTS = ("all", "inbox", "replies", "schedule", "answer")
+PARTS = ("all", "inbox", "replies", "schedule", "answer", "brands")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -60,7 +60,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         nargs="?",
         default="all",
         choices=PARTS,
-        help="which part to run: inbox (webhooks, issue 2), replies (issue 3), schedule (issue 4); "
+        help="which part to run: inbox (webhooks, issue 2), replies (issue 3), schedule (issue 4), "
+        "brands (1 brand against 20 brands x 3 accounts, issue 11); "
         "default all",
     )
     parser.add_argument(
@@ -400,6 +401,8 @@ def main(argv: list[str] | None = None) -> int:
                 *answer_quickly.run(),
             ]
         )
+    if args.part in ("all", "brands"):
+        tables.append(brands_bench.run(burst=args.burst, n_clients=args.clients, threads=args.threads))
     print(f"\n(run took {time.perf_counter() - began:.1f} s)")
     for lines in tables:
         print()

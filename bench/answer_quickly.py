@@ -31,7 +31,7 @@ from bot.brands import Brand, Brands, FacebookAccount, InstagramAccount, XAccoun
 from bot.message_builder.home import home_view
 from bot.message_builder.report import report_message
 from bot.services.charts import render_chart
-from bot.services.first_response import FirstResponse, policy_for_brand
+from bot.services.first_response import FirstResponse, clocks_by_brand
 from bot.services.home import Home
 from bot.services.reporting import Reporting
 from bot.storage.db import Database
@@ -84,7 +84,8 @@ def run(*, items: int = 100_000, runs: int = 7) -> list[str]:
             )
         print(f"seeded in {time.perf_counter() - started:.1f} s")
         brand = Brand(
-            key="brand-0",
+            key="default",  # the seeded items belong to `default` (their brand_key)
+            owner=USER,
             name="Brand 0",
             channel="C0",
             timezone=ZoneInfo("Europe/Berlin"),
@@ -105,11 +106,8 @@ def run(*, items: int = 100_000, runs: int = 7) -> list[str]:
         others = [Brand(key=f"brand-{n}", name=f"Brand {n}", channel=f"C{n}") for n in (1, 2)]
         brands = Brands(all=(brand, *others))
         clock = _Frozen()
-        policy = policy_for_brand(brand)
-        first_response = FirstResponse(db=db, clock=clock, policy_for=lambda item: policy)
-        home = Home(
-            db=db, clock=clock, clock_label=first_response.label, may_approve=lambda user: True, owner=USER
-        )
+        first_response = FirstResponse(db=db, clock=clock, policy_for=clocks_by_brand(brands))
+        home = Home(db=db, clock=clock, clock_label=first_response.label, brands=brands)
         view, home_ms = _timed(lambda: home_view(home.page(user=USER)), runs)
         print(f"Home view: {len(view.blocks)} blocks")
         rows.append(_row(f"Home tab for one person, {items:,} items (queries + blocks)", home_ms))
@@ -125,11 +123,11 @@ def run(*, items: int = 100_000, runs: int = 7) -> list[str]:
 
             built, build_ms = _timed(build, runs)
             _, blocks_ms = _timed(
-                lambda built=built: report_message(built, names={"brand-0": "Brand 0"}), runs
+                lambda built=built: report_message(built, names={"default": "Brand 0"}), runs
             )
             _, chart_ms = _timed(lambda built=built: render_chart(built.brands[0], title="Brand 0"), runs)
             report_ms = [sum(parts) for parts in zip(build_ms, blocks_ms, chart_ms, strict=True)]
-            print(f"{days}-day report: {built.brands[0].volume:,} items of brand-0 in the period")
+            print(f"{days}-day report: {built.brands[0].volume:,} items of Brand 0 in the period")
             for name, samples in (
                 ("rows + compute", build_ms),
                 ("blocks", blocks_ms),

@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
     slack_api_url: str = "https://slack.com/api/"
-    slack_inbox_channel: str
+    slack_inbox_channel: str | None = None  # required without a brands file (bot.brands says so)
     owner_slack_user: str | None = None
     approver_slack_users: Annotated[list[str], NoDecode] = Field(default_factory=list)
     port: int = Field(default=3000, ge=0, le=65535)

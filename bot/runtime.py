@@ -7,10 +7,12 @@ narrow `Services` they use; jobs are the bound methods of the services they run.
 from __future__ import annotations
 
 import logging
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
@@ -18,7 +20,15 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from bot import handlers
-from bot.brands import Brands, brands_from_settings
+from bot.brands import (
+    Brands,
+    FacebookAccount,
+    InstagramAccount,
+    XAccount,
+    ignored_variables,
+    resolve_brands,
+    secret_environ,
+)
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.handlers import errors
@@ -34,7 +44,8 @@ from bot.relay.runners.items import ItemRunners, PermalinkRunners
 from bot.relay.runners.owner import OwnerRunners
 from bot.relay.runners.threads import Threads
 from bot.relay.worker import Relay
-from bot.services.first_response import ClockPolicy, FirstResponse, policy_for_brand
+from bot.services.accounts import Connected, PlatformRegistry
+from bot.services.first_response import FirstResponse, clocks_by_brand
 from bot.services.home import Home
 from bot.services.ingest import Ingestor
 from bot.services.items import Items
@@ -45,10 +56,10 @@ from bot.services.publisher import Publisher
 from bot.services.replies import Replies
 from bot.services.reporting import Reporting
 from bot.services.schedule import Schedules, warm_up
-from bot.services.snippets import Snippets, brand_of_channel
+from bot.services.scope import Scope
+from bot.services.snippets import Snippets
 from bot.services.timezones import TimeZones
 from bot.storage.db import Database
-from bot.storage.models import Item
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +67,12 @@ log = logging.getLogger(__name__)
 @dataclass
 class Runtime:
     settings: Settings
+    brands: Brands
     db: Database
     client: WebClient
-    platforms: dict[str, Platform]
+    platforms: PlatformRegistry
+    # The Page and Instagram account ids Meta webhooks are accepted for.
+    meta_ids: dict[str, frozenset[str]]
     clock: Clock
     relay: Relay  # Slack posts and updates, in order
     permalinks: Relay  # platform look-ups, on their own thread so they never hold up Slack
@@ -123,72 +137,87 @@ def slack_client(settings: Settings) -> WebClient:
     )
 
 
-def build_platforms(settings: Settings) -> dict[str, Platform]:
-    platforms: dict[str, Platform] = {}
+def resolve(settings: Settings, *, environ: Mapping[str, str] | None = None) -> Brands:
+    """The brands to run, read once at start; raises `BrandsError` naming every problem."""
+    env = secret_environ(environ=os.environ if environ is None else environ, env_file=Path(".env"))
+    return resolve_brands(settings, environ=env)
+
+
+def build_platforms(settings: Settings, brands: Brands) -> list[Connected]:
+    """One client per account, so every reply goes out with its own account's credentials."""
     timeout = settings.http_timeout_seconds
-    if settings.x_enabled:
-        platforms["x"] = XPlatform(
-            bearer_token=settings.twitter_bearer_token or "",
-            api_key=settings.twitter_api_key or "",
-            api_secret=settings.twitter_api_secret or "",
-            access_token=settings.twitter_access_token or "",
-            access_token_secret=settings.twitter_access_token_secret or "",
-            api_url=settings.twitter_api_url,
-            timeout=timeout,
-            user_id=settings.twitter_user_id,
-        )
-    if settings.meta_enabled:
-        graph = GraphClient(
-            access_token=settings.facebook_page_token or "",
-            graph_url=settings.meta_graph_url,
-            version=settings.meta_graph_version,
-            timeout=timeout,
-        )
-        if settings.facebook_enabled:
-            platforms["facebook"] = FacebookPlatform(page_id=settings.facebook_page_id or "", graph=graph)
-        if settings.instagram_enabled:
-            platforms["instagram"] = InstagramPlatform(
-                account_id=settings.instagram_account_id or "", graph=graph
+    graphs: dict[str, GraphClient] = {}
+
+    def graph(token: str) -> GraphClient:
+        # One GraphClient per token: a Page and its Instagram account share one.
+        if token not in graphs:
+            graphs[token] = GraphClient(
+                access_token=token,
+                graph_url=settings.meta_graph_url,
+                version=settings.meta_graph_version,
+                timeout=timeout,
             )
-    return platforms
+        return graphs[token]
+
+    connected: list[Connected] = []
+    for brand, account in brands.accounts():
+        platform: Platform
+        if isinstance(account, XAccount):
+            platform = XPlatform(
+                bearer_token=account.bearer_token,
+                api_key=account.api_key,
+                api_secret=account.api_secret,
+                access_token=account.access_token,
+                access_token_secret=account.access_token_secret,
+                api_url=settings.twitter_api_url,
+                timeout=timeout,
+                user_id=account.user_id,
+            )
+        elif isinstance(account, FacebookAccount):
+            platform = FacebookPlatform(page_id=account.page_id, graph=graph(account.token))
+        elif isinstance(account, InstagramAccount):
+            platform = InstagramPlatform(account_id=account.account_id, graph=graph(account.token))
+        else:
+            # YouTube, Bluesky and LinkedIn join the runtime with their networks (issue 13).
+            log.warning("brands.not_wired brand=%s platform=%s", brand.key, account.platform)
+            continue
+        connected.append(Connected(brand=brand, account=account, platform=platform))
+    return connected
 
 
-def brand_clocks(brands: Brands) -> Callable[[Item], ClockPolicy | None]:
-    """Which first-response clock an item runs on.
+def _check_name(connected: Connected, brands: Brands) -> str:
+    platform, ident = connected.account.platform, connected.account.external_id
+    return f"{platform}:{ident}" if brands.from_file and ident else platform
 
-    Items do not name their brand yet (the brands wiring adds `brand_key`): until then every
-    item runs on the first brand's clock, which is the `default` brand of the single-brand setup.
-    """
-    policies = {brand.key: policy_for_brand(brand) for brand in brands}
-    first = next(iter(brands)).key
 
-    def policy_for(item: Item) -> ClockPolicy | None:
-        return policies.get(getattr(item, "brand_key", first) or first)
-
-    return policy_for
+def _poller_name(connected: Connected) -> str:
+    """`x:1500`; plain `x` for the single-brand account that learns its id from X at first poll."""
+    ident = connected.account.external_id
+    return connected.account.platform if ident is None else f"{connected.account.platform}:{ident}"
 
 
 def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Brands | None = None) -> Runtime:
     clock = clock or SystemClock()
-    brands = brands or brands_from_settings(settings)
-    brand = next(iter(brands))  # the single brand until items name theirs (the brands wiring)
+    brands = brands if brands is not None else resolve(settings)
+    ignored = ignored_variables(settings) if brands.from_file else []
+    if ignored:
+        # One line, names only: the values may be secrets.
+        log.warning("brands.ignored_variables file=%s variables=%s", brands.source, ",".join(ignored))
     db = Database(url=settings.database_url, connect_timeout=settings.http_timeout_seconds)
     db.migrate()
     db.ping()  # remembers which SQLite file is ours, so /healthz notices if it goes
     client = slack_client(settings)
-    platforms = build_platforms(settings)
+    platforms = PlatformRegistry(db=db, brands=brands, connected=build_platforms(settings, brands))
     threads = Threads(db=db, client=client)
     # The relay renders the clock and the clock wakes the relay: the wake is wired once both exist.
-    first_response = FirstResponse(db=db, clock=clock, policy_for=brand_clocks(brands))
+    first_response = FirstResponse(db=db, clock=clock, policy_for=clocks_by_brand(brands))
     relay = Relay(
         db=db,
         clock=clock,
         runners={
             **ItemRunners(threads=threads, platforms=platforms, clock_label=first_response.label).runners(),
             **DraftRunners(threads=threads, platforms=platforms).runners(),
-            **OwnerRunners(
-                threads=threads, platforms=platforms, clock=clock, owner=settings.owner_slack_user
-            ).runners(),
+            **OwnerRunners(threads=threads, platforms=platforms, clock=clock, brands=brands).runners(),
         },
     )
     permalinks = Relay(
@@ -204,26 +233,22 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
         relay.wake()
         permalinks.wake()
 
-    ingestor = Ingestor(
-        db=db,
-        default_channel=settings.slack_inbox_channel,
-        channels={
-            name: channel
-            for name, channel in (
-                ("x", settings.twitter_slack_channel),
-                ("facebook", settings.facebook_slack_channel),
-                ("instagram", settings.instagram_slack_channel),
-            )
-            if channel
-        },
-        owner_keywords=settings.owner_keywords,
-        on_stored=wake,
-        stamp=first_response.stamp,
-    )
+    ingestor = Ingestor(db=db, accounts=platforms, on_stored=wake, stamp=first_response.stamp)
     publisher = Publisher(db=db, platforms=platforms, clock=clock, wake=relay.wake)
-    presend = PreSend(db=db, clock=clock, may_approve=brand.may_approve, wake=relay.wake, kick=publisher.kick)
+    presend = PreSend(db=db, clock=clock, brands=brands, wake=relay.wake, kick=publisher.kick)
     publisher.pre_send = presend.check
     zones = TimeZones(db=db, client=client, clock=clock)
+    # One health check per account: named by the platform in the single-brand setup (as
+    # before brands), `facebook:1111` with a brands file; notices go to the account's channel.
+    checks = {_check_name(c, brands): c for c in platforms}
+    health = Health(
+        db=db,
+        client=client,
+        clock=clock,
+        platforms={name: c.platform for name, c in checks.items()},
+        channels={name: c.channel for name, c in checks.items()},
+    )
+    check_of = {(c.account.platform, c.account.external_id or "?"): name for name, c in checks.items()}
     services = Services(
         clock=clock,
         items=Items(db=db, clock=clock, wake=relay.wake),
@@ -231,7 +256,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
             db=db,
             platforms=platforms,
             clock=clock,
-            approvers=settings.approver_slack_users,
+            brands=brands,
             wake=relay.wake,
             on_approved=publisher.kick,
         ),
@@ -242,28 +267,31 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
             db=db,
             clock=clock,
             clock_label=first_response.label,
-            may_approve=brand.may_approve,
-            owner=brand.owner,
+            brands=brands,
         ),
         reporting=Reporting(db=db, client=client, clock=clock, brands=brands),
-        snippets=Snippets(
-            db=db, brand_of_channel=brand_of_channel(brands), brand_of_item=lambda item: brand.key
-        ),
+        snippets=Snippets(db=db, brands=brands),
         schedules=Schedules(db=db, clock=clock, zones=zones, wake=relay.wake),
         zones=zones,
         owner=Owner(
             db=db,
             clock=clock,
-            owner=settings.owner_slack_user,
+            brands=brands,
             reminder_every=timedelta(minutes=settings.owner_reminder_minutes),
             max_reminders=settings.owner_reminders,
             wake=relay.wake,
         ),
+        scope=Scope(
+            db=db,
+            brands=brands,
+            health=lambda platform, ident: health.status(check_of.get((platform, ident), "")),
+        ),
     )
+    # One poller per account, each with its own cursor (the key names the account).
     pollers = {
-        name: Poller(db=db, platform=platform, ingestor=ingestor, clock=clock)
-        for name, platform in platforms.items()
-        if isinstance(platform, PollingPlatform)
+        _poller_name(c): Poller(db=db, platform=c.platform, ingestor=ingestor, clock=clock)
+        for c in platforms
+        if isinstance(c.platform, PollingPlatform)
     }
     bolt = App(
         client=client,
@@ -274,9 +302,14 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
     errors.register(bolt)
     return Runtime(
         settings=settings,
+        brands=brands,
         db=db,
         client=client,
         platforms=platforms,
+        meta_ids={
+            name: frozenset(a.external_id for _, a in brands.accounts(platform=name) if a.external_id)
+            for name in ("facebook", "instagram")
+        },
         clock=clock,
         relay=relay,
         permalinks=permalinks,
@@ -285,13 +318,5 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
         services=services,
         scheduler=BackgroundScheduler(timezone="UTC"),
         bolt=bolt,
-        health=Health(
-            db=db,
-            client=client,
-            clock=clock,
-            platforms=platforms,
-            channels={
-                name: ingestor.channels.get(name) or settings.slack_inbox_channel for name in platforms
-            },
-        ),
+        health=health,
     )

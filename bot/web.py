@@ -188,10 +188,8 @@ def create_web_app(runtime: Runtime) -> Flask:
         try:
             changes = parse(
                 payload,
-                page_id=settings.facebook_page_id if "facebook" in runtime.platforms else None,
-                instagram_account_id=settings.instagram_account_id
-                if "instagram" in runtime.platforms
-                else None,
+                page_ids=runtime.meta_ids["facebook"],
+                instagram_account_ids=runtime.meta_ids["instagram"],
             )
         except MalformedWebhook as exc:
             log.warning("meta.skipped reason=%s", exc)

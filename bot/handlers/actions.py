@@ -40,6 +40,29 @@ def _id(body: dict[str, Any]) -> int:
         raise UserError("That button is out of date; use the item's latest message.") from None
 
 
+def _channel(body: dict[str, Any]) -> str | None:
+    return (body.get("channel") or {}).get("id")
+
+
+def _item_id(services: Services, body: dict[str, Any]) -> int:
+    """The item a button names, refused when the button sits in another brand's channel."""
+    item_id = _id(body)
+    services.scope.item(item_id=item_id, channel=_channel(body))
+    return item_id
+
+
+def _draft_id(services: Services, body: dict[str, Any]) -> int:
+    draft_id = _id(body)
+    services.scope.draft(draft_id=draft_id, channel=_channel(body))
+    return draft_id
+
+
+def _question_id(services: Services, body: dict[str, Any]) -> int:
+    question_id = _id(body)
+    services.scope.question(question_id=question_id, channel=_channel(body))
+    return question_id
+
+
 def _guarded(
     fn: Callable[[Services, dict[str, Any], WebClient], str | None], services: Services
 ) -> Callable[..., None]:
@@ -123,28 +146,32 @@ def use_snippet(services: Services, body: dict[str, Any], client: WebClient) -> 
 
 def open_reply_modal(services: Services, body: dict[str, Any], client: WebClient) -> None:
     _open_reply_modal(
-        services, client, trigger_id=body["trigger_id"], item=services.items.open_item(_id(body))
+        services,
+        client,
+        trigger_id=body["trigger_id"],
+        item=services.items.open_item(_item_id(services, body)),
     )
 
 
 def claim(services: Services, body: dict[str, Any], client: WebClient) -> None:
-    services.items.claim(item_id=_id(body), user=body["user"]["id"])
+    services.items.claim(item_id=_item_id(services, body), user=body["user"]["id"])
 
 
 def close(services: Services, body: dict[str, Any], client: WebClient) -> None:
     verb, _, raw = _value(body).partition(":")
     if verb not in ("ignore", "spam") or not raw.isdigit():
         raise UserError("That menu is out of date; use the item's latest message.")
+    services.scope.item(item_id=int(raw), channel=_channel(body))
     services.items.close(item_id=int(raw), user=body["user"]["id"], spam=verb == "spam")
 
 
 def approve(services: Services, body: dict[str, Any], client: WebClient) -> None:
-    services.replies.approve(user=body["user"]["id"], draft_id=_id(body))
+    services.replies.approve(user=body["user"]["id"], draft_id=_draft_id(services, body))
 
 
 def start_reject(services: Services, body: dict[str, Any], client: WebClient) -> None:
-    draft_id = _id(body)
-    services.replies.require_approver(body["user"]["id"], verb="reject")
+    draft_id = _draft_id(services, body)
+    services.replies.check_approver(body["user"]["id"], verb="reject", draft_id=draft_id)
     _, item = services.replies.editable(draft_id=draft_id)
     client.views_open(
         trigger_id=body["trigger_id"], view=reject_modal(draft_id=draft_id, item_id=item.id or 0)
@@ -152,34 +179,36 @@ def start_reject(services: Services, body: dict[str, Any], client: WebClient) ->
 
 
 def edit(services: Services, body: dict[str, Any], client: WebClient) -> None:
-    draft, item = services.replies.editable(draft_id=_id(body))
+    draft, item = services.replies.editable(draft_id=_draft_id(services, body))
     _open_reply_modal(services, client, trigger_id=body["trigger_id"], item=item, draft=draft)
 
 
 def retry(services: Services, body: dict[str, Any], client: WebClient) -> None:
     user = body["user"]["id"]
-    services.replies.require_approver(user, verb="retry")
-    draft = services.publisher.retry(draft_id=_id(body), user=user)
+    draft_id = _draft_id(services, body)
+    services.replies.check_approver(user, verb="retry", draft_id=draft_id)
+    draft = services.publisher.retry(draft_id=draft_id, user=user)
     services.publisher.kick(draft.id or 0)
 
 
 def ask_owner(services: Services, body: dict[str, Any], client: WebClient) -> None:
-    services.owner.require_owner()
+    item_id = _item_id(services, body)
+    services.owner.owner_of(item_id=item_id)
     client.views_open(
-        trigger_id=body["trigger_id"], view=ask_owner_modal(item=services.items.open_item(_id(body)))
+        trigger_id=body["trigger_id"], view=ask_owner_modal(item=services.items.open_item(item_id))
     )
 
 
 def answer(services: Services, body: dict[str, Any], client: WebClient) -> None:
-    question = services.owner.question(_id(body))
-    owner = services.owner.require_owner()
+    question = services.owner.question(_question_id(services, body))
+    owner = services.owner.owner_of(item_id=question.item_id)
     if body["user"]["id"] != owner:
         raise UserError(strings.NOT_OWNER.format(owner=owner))
     client.views_open(trigger_id=body["trigger_id"], view=answer_modal(question=question))
 
 
 def use_as_reply(services: Services, body: dict[str, Any], client: WebClient) -> str:
-    question = services.owner.question(_id(body))
+    question = services.owner.question(_question_id(services, body))
     services.replies.draft(item_id=question.item_id, text=question.answer or "", author=body["user"]["id"])
     return strings.USED_AS_REPLY.format(n=question.item_id)
 
@@ -192,14 +221,17 @@ def full_text(services: Services, body: dict[str, Any], client: WebClient) -> No
         raise UserError("That button is out of date; use the item's latest message.")
     kind, number = ref
     if kind == "item":
+        services.scope.item(item_id=number, channel=_channel(body))
         item = services.items.item(number)
-        platform = services.replies.platforms.get(item.platform)
+        platform = services.replies.platforms.for_item(item)
         label = platform.label if platform else item.platform.title()
         view = full_text_modal(item=item, platform_label=label)
     elif kind == DRAFT:
+        services.scope.draft(draft_id=number, channel=_channel(body))
         draft = services.replies.get_draft(number)
         view = text_modal(title=f"Draft for #{draft.item_id}", head=[], text=draft.text)
     else:
+        services.scope.question(question_id=number, channel=_channel(body))
         question = services.owner.question(number)
         words = question.question if kind == QUESTION else question.answer or ""
         title = f"{'Question' if kind == QUESTION else 'Answer'} on #{question.item_id}"
@@ -208,7 +240,7 @@ def full_text(services: Services, body: dict[str, Any], client: WebClient) -> No
 
 
 def send_anyway(services: Services, body: dict[str, Any], client: WebClient) -> None:
-    services.presend.send_anyway(draft_id=_id(body), user=body["user"]["id"])
+    services.presend.send_anyway(draft_id=_draft_id(services, body), user=body["user"]["id"])
 
 
 def open_in_channel(services: Services, body: dict[str, Any], client: WebClient) -> None:

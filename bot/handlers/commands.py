@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 
 from bot.message_builder import strings
+from bot.message_builder.brands import brands_blocks
 from bot.message_builder.format import escape
 from bot.message_builder.inbox import inbox_blocks, queue_blocks
 from bot.message_builder.snippets import snippet_list_text
@@ -45,6 +46,13 @@ class Command:
         return self._args[1] if len(self._args) > 1 else ""
 
 
+def _item(services: Services, command: Command, body: dict[str, Any], *, rest_hint: str = "") -> int:
+    """The `#N` the command names, refused when this channel belongs to another brand."""
+    n = command.item(rest_hint=rest_hint)
+    services.scope.item(item_id=n, channel=body.get("channel_id"))
+    return n
+
+
 Handler = Callable[["Services", Command, str, dict[str, Any]], "str | list[dict[str, Any]]"]
 
 
@@ -53,17 +61,29 @@ def _help(services: Services, command: Command, user: str, body: dict[str, Any])
 
 
 def _inbox(services: Services, command: Command, user: str, body: dict[str, Any]) -> list[dict[str, Any]]:
-    return inbox_blocks(services.items.open_items(), now=services.clock.now())
+    keys = services.scope.brand_keys(body.get("channel_id"))
+    items = services.items.open_items(brand_keys=keys)
+    if keys is not None or len(services.scope.brands) == 1:
+        return inbox_blocks(items, now=services.clock.now())
+    groups = [
+        (brand.key, strings.INBOX_BRAND_HEADING.format(name=escape(brand.name), channel=brand.channel))
+        for brand in services.scope.brands
+    ]
+    return inbox_blocks(items, now=services.clock.now(), groups=groups)
+
+
+def _brands(services: Services, command: Command, user: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    return brands_blocks(services.scope.brands, health=services.scope.health)
 
 
 def _draft(services: Services, command: Command, user: str, body: dict[str, Any]) -> str:
-    n = command.item(rest_hint=" TEXT")
+    n = _item(services, command, body, rest_hint=" TEXT")
     services.replies.draft(item_id=n, text=plain(command.rest), author=user)
     return strings.DRAFT_POSTED.format(n=n)
 
 
 def _approve(services: Services, command: Command, user: str, body: dict[str, Any]) -> str:
-    n = command.item()
+    n = _item(services, command, body)
     draft = services.replies.approve(user=user, item_id=n)
     return (
         strings.APPROVED_SCHEDULED
@@ -73,19 +93,19 @@ def _approve(services: Services, command: Command, user: str, body: dict[str, An
 
 
 def _reject(services: Services, command: Command, user: str, body: dict[str, Any]) -> str:
-    n = command.item(rest_hint=" [reason]")
+    n = _item(services, command, body, rest_hint=" [reason]")
     services.replies.reject(user=user, item_id=n, reason=plain(command.rest))
     return strings.REJECTED.format(n=n)
 
 
 def _claim(services: Services, command: Command, user: str, body: dict[str, Any]) -> str:
-    n = command.item()
+    n = _item(services, command, body)
     services.items.claim(item_id=n, user=user)
     return strings.CLAIMED.format(n=n)
 
 
 def _assign(services: Services, command: Command, user: str, body: dict[str, Any]) -> str:
-    n = command.item(rest_hint=" @someone")
+    n = _item(services, command, body, rest_hint=" @someone")
     assignee = user_id(command.rest.split()[0]) if command.rest else None
     if assignee is None:
         raise UserError(strings.NEEDS_USER.format(n=n))
@@ -94,32 +114,35 @@ def _assign(services: Services, command: Command, user: str, body: dict[str, Any
 
 
 def _schedule(services: Services, command: Command, user: str, body: dict[str, Any]) -> str:
-    n = command.item(rest_hint=" WHEN")
+    n = _item(services, command, body, rest_hint=" WHEN")
     draft, send_at, zone = services.schedules.schedule(item_id=n, when=command.rest, user=user)
     approval = "" if draft.status == DraftStatus.APPROVED else strings.SCHEDULED_NEEDS_APPROVAL
     return strings.SCHEDULED.format(n=n, local=local_format(send_at, zone), zone=zone.key, approval=approval)
 
 
 def _queue(services: Services, command: Command, user: str, body: dict[str, Any]) -> list[dict[str, Any]]:
-    return queue_blocks(services.schedules.queue(), zone=services.zones.zone(user), now=services.clock.now())
+    keys = services.scope.brand_keys(body.get("channel_id"))
+    return queue_blocks(
+        services.schedules.queue(brand_keys=keys), zone=services.zones.zone(user), now=services.clock.now()
+    )
 
 
 def _cancel(services: Services, command: Command, user: str, body: dict[str, Any]) -> str:
-    n = command.item()
+    n = _item(services, command, body)
     services.schedules.cancel(item_id=n, user=user)
     return strings.CANCELLED.format(n=n)
 
 
 def _ask_owner(services: Services, command: Command, user: str, body: dict[str, Any]) -> str:
-    services.owner.require_owner()
-    n = command.item(rest_hint=" QUESTION")
+    n = _item(services, command, body, rest_hint=" QUESTION")
+    services.owner.owner_of(item_id=n)
     services.owner.ask(item_id=n, question=plain(command.rest), user=user)
     return strings.ASKED.format(n=n)
 
 
 def _close(spam: bool) -> Handler:
     def close(services: Services, command: Command, user: str, body: dict[str, Any]) -> str:
-        n = command.item()
+        n = _item(services, command, body)
         state = services.items.close(item_id=n, user=user, spam=spam)
         return strings.CLOSED.format(n=n, state=state.value)
 
@@ -156,6 +179,7 @@ def _report(services: Services, command: Command, user: str, body: dict[str, Any
 HANDLERS: dict[str, Handler] = {
     "help": _help,
     "inbox": _inbox,
+    "brands": _brands,
     "draft": _draft,
     "approve": _approve,
     "reject": _reject,

@@ -14,6 +14,7 @@ from bot.services.publisher import Publisher
 from bot.services.replies import Replies
 from bot.services.reporting import Reporting
 from bot.services.schedule import Schedules
+from bot.services.scope import Scope
 from bot.services.snippets import Snippets
 from bot.services.timezones import TimeZones
 
@@ -32,3 +33,4 @@ class Services:
     schedules: Schedules
     zones: TimeZones
     owner: Owner
+    scope: Scope  # which brand an item belongs to, and where it may be acted on

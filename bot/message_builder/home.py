@@ -49,13 +49,18 @@ def message_url(item: HomeItem) -> str | None:
 
 
 def _item_line(page: HomePage, item: HomeItem) -> str:
-    parts = [f"*#{item.id}*", escape(item.platform.title()), *([escape(item.author)] if item.author else [])]
+    parts = [f"*#{item.id}*", *([f"*{escape(item.brand)}*"] if item.brand else [])]
+    parts += [escape(item.platform.title()), *([escape(item.author)] if item.author else [])]
     parts.append(_ago(page, item.received_at))
     if item.clock:
         parts.append(item.clock)
     if item.claimed_by:
         parts.append(f"claimed by <@{item.claimed_by}>")
     return " · ".join(parts) + f"\n>{_short(item.text)}"
+
+
+def _brand(item: HomeItem) -> str:
+    return f" · *{escape(item.brand)}*" if item.brand else ""
 
 
 def _button(text: str, action: ActionId, value: str, *, primary: bool = False) -> ButtonElement:
@@ -83,7 +88,7 @@ def _item_rows(page: HomePage, item: HomeItem) -> list[Block]:
 def _draft_rows(page: HomePage, draft: HomeDraft, *, approve: bool) -> list[Block]:
     when = f" · sends {slack_date(draft.send_at)}" if draft.send_at else ""
     text = (
-        f"*#{draft.item.id}* · draft by <@{draft.author}>{when}\n>{_short(draft.text)}"
+        f"*#{draft.item.id}*{_brand(draft.item)} · draft by <@{draft.author}>{when}\n>{_short(draft.text)}"
         f"\n_in reply to {escape(draft.item.author)}:_ {_short(draft.item.text)}"
     )
     buttons = [_button("Approve", ActionId.APPROVE, str(draft.id), primary=True)] if approve else []
@@ -96,10 +101,12 @@ def _draft_rows(page: HomePage, draft: HomeDraft, *, approve: bool) -> list[Bloc
 
 def _question_rows(page: HomePage, question: HomeQuestion) -> list[Block]:
     text = (
-        f"*#{question.item.id}* · asked by <@{question.asked_by}> "
+        f"*#{question.item.id}*{_brand(question.item)} · asked by <@{question.asked_by}> "
         f"{_ago(page, question.asked_at)}\n>{_short(question.question)}"
     )
-    buttons = [_button("Answer", ActionId.ANSWER, str(question.id), primary=True)] if page.is_owner else []
+    buttons = (
+        [_button("Answer", ActionId.ANSWER, str(question.id), primary=True)] if question.answerable else []
+    )
     buttons += _open_button(question.item)
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text))]
     if buttons:

@@ -34,28 +34,41 @@ def _words(text: str) -> Any:
     return plain(" ".join(text.split()), limit=WORDS)
 
 
-def inbox_blocks(items: list[OpenItem], *, now: datetime) -> list[dict[str, Any]]:
+def _inbox_block(entry: OpenItem, *, now: datetime) -> Block:
+    item = entry.item
+    state = STATE_SHORT.get(ItemState(item.state), escape(item.state))
+    if item.claimed_by:
+        state += f", <@{item.claimed_by}>"
+    owner = " · :hourglass_flowing_sand: waiting for owner" if entry.waiting_owner else ""
+    line = (
+        f"*#{item.id}* · {age((now - entry.received_at).total_seconds())} · "
+        f"{link(item.url, item.platform.title() + ' ' + KIND.get(item.platform, 'item'))} · _{state}_{owner}"
+    )
+    # Names and words from outside go in plain-text fields: shown as written, never formatted.
+    return SectionBlock(
+        text=MarkdownTextObject(text=line),
+        fields=[plain(author_text(item), limit=WORDS), _words(item.text)],
+    )
+
+
+def inbox_blocks(
+    items: list[OpenItem], *, now: datetime, groups: list[tuple[str, str]] | None = None
+) -> list[dict[str, Any]]:
+    """The open items; with `groups` ((brand key, heading) in order), under one heading per brand."""
     if not items:
         return [SectionBlock(text=MarkdownTextObject(text=strings.INBOX_EMPTY)).to_dict()]
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=strings.INBOX_HEADER))]
-    for entry in items[:MAX_ENTRIES]:
-        item = entry.item
-        state = STATE_SHORT.get(ItemState(item.state), escape(item.state))
-        if item.claimed_by:
-            state += f", <@{item.claimed_by}>"
-        owner = " · :hourglass_flowing_sand: waiting for owner" if entry.waiting_owner else ""
-        line = (
-            f"*#{item.id}* · {age((now - entry.received_at).total_seconds())} · "
-            f"{link(item.url, item.platform.title() + ' ' + KIND.get(item.platform, 'item'))} · _{state}_{owner}"
-        )
-        # Names and words from outside go in plain-text fields: shown as written, never formatted.
-        blocks.append(
-            SectionBlock(
-                text=MarkdownTextObject(text=line),
-                fields=[plain(author_text(item), limit=WORDS), _words(item.text)],
-            )
-        )
-    return [block.to_dict() for block in blocks]
+    if groups is None:
+        blocks += [_inbox_block(entry, now=now) for entry in items]
+    else:
+        known = {key for key, _ in groups}
+        strays = sorted({e.item.brand_key for e in items} - known)
+        for key, heading in [*groups, *((k, strings.INBOX_BRAND_GONE.format(key=k)) for k in strays)]:
+            mine = [e for e in items if e.item.brand_key == key]
+            if mine:
+                blocks.append(SectionBlock(text=MarkdownTextObject(text=heading)))
+                blocks += [_inbox_block(entry, now=now) for entry in mine]
+    return [block.to_dict() for block in blocks[: MAX_ENTRIES + 1]]
 
 
 def queue_blocks(entries: list[Queued], *, zone: ZoneInfo, now: datetime) -> list[dict[str, Any]]:

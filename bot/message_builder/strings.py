@@ -1,7 +1,8 @@
 """User-facing strings, in one place."""
 
 HELP = """*Social Inbox* — `/social <subcommand>`; every subcommand names the item `#N`.
-• `inbox` — open items, oldest first, with their age
+• `inbox` — open items, oldest first, with their age (in a brand's channel, that brand's only)
+• `brands` — the brands, their channels, accounts and connection health
 • `draft N TEXT` — make TEXT the draft reply to #N (replaces an unsent draft)
 • `approve N` · `reject N [reason]` — decide on #N's draft (approvers only)
 • `schedule N WHEN` — send #N's draft at WHEN once approved: `in 10 minutes`, `tomorrow 9am`, `friday 14:00`, `2026-12-01 09:30` (your time zone)
@@ -80,11 +81,28 @@ NO_OWNER = (
     "No owner is set, so there is nobody to ask. Set `OWNER_SLACK_USER` to the owner's Slack member ID "
     "(profile → ⋮ → Copy member ID) in `.env` and restart the bot."
 )
+NO_BRAND_OWNER = (
+    "{brand} has no owner, so there is nobody to ask. Set `owner:` for brand `{key}` in the brands "
+    "file to the owner's Slack member ID and restart the bot."
+)
+OTHER_BRAND = "#{n} belongs to {brand}; act on it in <#{channel}>."
+BRAND_GONE = (
+    "#{n} belongs to brand `{brand}`, which is not in the brands file any more, so it cannot be acted on."
+)
+DRAFT_GONE = "That draft no longer exists."
+BRANDS_HEADER = "*Brands* ({count})"
+HEALTH_UNKNOWN = "unknown"
+INBOX_BRAND_HEADING = "*{name}* · <#{channel}>"
+INBOX_BRAND_GONE = "*{key}* · not in the brands file any more"
+BRANDS_LINE = "*{name}* (`{key}`) · <#{channel}> · owner: {owner} · approvers: {approvers}"
+BRANDS_ACCOUNT = "• {platform} `{account}`{channel} · {health}"
+BRANDS_NO_ACCOUNTS = "• no accounts"
+BRANDS_NOBODY = "not set"
+BRANDS_ANYONE = "anyone"
 NEEDS_QUESTION = "Say what to ask: `/social ask-owner {n} Can we offer a refund on this order?`"
 ASKED = "Asked the owner about #{n}; the answer will come back in its thread."
 NOT_OWNER = "Only the owner (<@{owner}>) can answer this question."
 QUESTION_GONE = "That question no longer exists."
-DRAFT_GONE = "That draft no longer exists."
 ANSWER_EMPTY = "The answer is empty."
 NOTE_ASKED = ":bust_in_silhouette: <@{user}> asked the owner:"
 NOTE_ANSWERED_HEADING = ":speech_balloon: The owner answered <@{asker}>'s question:"
@@ -123,7 +141,7 @@ SNIPPET_UNKNOWN = "There is no saved reply `{name}`. `/social snippet list` show
 SNIPPET_GONE = "That saved reply was deleted; pick another one."
 SNIPPET_ADDED = "Saved reply `{name}` added; it is in the Reply window's menu."
 SNIPPET_DELETED = "Saved reply `{name}` deleted."
-SNIPPET_WHICH_BRAND = "Saved replies belong to a brand: run this in the brand's channel."
+SNIPPET_WHICH_BRAND = "Saved replies belong to a brand: run this in the brand's channel ({channels})."
 SNIPPET_NONE = "No saved replies yet. Add one: `/social snippet add NAME TEXT`."
 
 # Before a scheduled reply goes out.

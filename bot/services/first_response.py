@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, func, update
 from sqlmodel import col, select
 
-from bot.brands import Brand
+from bot.brands import Brand, Brands
 from bot.clock import Clock
 from bot.message_builder import strings
 from bot.relay.kinds import TaskKind
@@ -29,7 +29,6 @@ from bot.services.business_hours import (
     business_left,
     deadline,
     parse_schedule,
-    target_from_duration,
 )
 from bot.storage.db import Database
 from bot.storage.models import CLOSED_STATES, Item
@@ -51,8 +50,21 @@ class ClockPolicy:
 def policy_for_brand(brand: Brand) -> ClockPolicy:
     return ClockPolicy(
         schedule=parse_schedule(hours=brand.hours, timezone=brand.timezone.key),
-        target=target_from_duration(duration=brand.first_response),
+        target=brand.first_response,
     )
+
+
+def clocks_by_brand(brands: Brands) -> Callable[[Item], ClockPolicy | None]:
+    """Each item runs on its own brand's clock: that brand's hours, time zone and target.
+
+    An item of a brand no longer in the file has no clock: nobody is counting on it.
+    """
+    policies = {brand.key: policy_for_brand(brand) for brand in brands}
+
+    def policy_for(item: Item) -> ClockPolicy | None:
+        return policies.get(item.brand_key)
+
+    return policy_for
 
 
 def _step(left: timedelta) -> int:
@@ -96,7 +108,7 @@ def clock_text(left: timedelta) -> str:
 class FirstResponse:
     db: Database
     clock: Clock
-    # The seam to brands: which clock an item runs on (None: it has none).
+    # Which clock an item runs on (None: it has none); `clocks_by_brand` in the app.
     policy_for: Callable[[Item], ClockPolicy | None]
     wake: Callable[[], None] = lambda: None
 

@@ -14,6 +14,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
+from bot.brands import Brands
 from bot.clock import Clock
 from bot.storage.db import Database
 from bot.storage.models import (
@@ -43,6 +44,7 @@ class HomeItem:
     claimed_by: str | None
     channel: str | None  # where its message is (None: not posted yet)
     ts: str | None
+    brand: str | None = None  # the brand's name, shown when there are several brands
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class HomeQuestion:
     question: str
     asked_by: str
     asked_at: datetime
+    answerable: bool = False  # the person looking owns the item's brand
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,7 @@ class HomePage:
     now: datetime
     claimed: Section[HomeItem]
     open: Section[HomeItem]
-    approvals: Section[HomeDraft] | None  # None: the person is not an approver
+    approvals: Section[HomeDraft] | None  # None: the person approves for no brand
     questions: Section[HomeQuestion]
     scheduled: Section[HomeDraft]
     is_owner: bool
@@ -87,10 +90,13 @@ class Home:
     db: Database
     clock: Clock
     clock_label: Callable[[Item], str | None]
-    may_approve: Callable[[str], bool]
-    owner: str | None
+    # Approvers and owner are per brand: drafts show only for brands the person may approve,
+    # and Answer only on questions of brands the person owns.
+    brands: Brands
 
     def page(self, *, user: str, notice: str | None = None) -> HomePage:
+        approves = [b.key for b in self.brands if b.may_approve(user)]
+        owns = frozenset(b.key for b in self.brands if b.owner and b.owner == user)
         with self.db.session() as session:
             # IN over the open states, not NOT IN the closed ones: the state index then finds them.
             open_items: list[ColumnElement[bool]] = [
@@ -102,9 +108,12 @@ class Home:
             queue = self._items(session, open_items, limit=OPEN_ROWS)
             approvals = (
                 self._drafts(
-                    session, [col(Draft.status) == DraftStatus.PENDING], APPROVAL_ROWS, by_send=False
+                    session,
+                    [col(Draft.status) == DraftStatus.PENDING, col(Item.brand_key).in_(approves)],
+                    APPROVAL_ROWS,
+                    by_send=False,
                 )
-                if self.may_approve(user)
+                if approves
                 else None
             )
             scheduled = self._drafts(
@@ -113,7 +122,7 @@ class Home:
                 SCHEDULED_ROWS,
                 by_send=True,
             )
-            questions = self._questions(session)
+            questions = self._questions(session, owns=owns)
         return HomePage(
             user=user,
             now=self.clock.now(),
@@ -122,7 +131,7 @@ class Home:
             approvals=approvals,
             questions=questions,
             scheduled=scheduled,
-            is_owner=bool(self.owner) and user == self.owner,
+            is_owner=bool(owns),
             notice=notice,
         )
 
@@ -140,7 +149,12 @@ class Home:
     def _drafts(
         self, session: Session, where: list[ColumnElement[bool]], limit: int, *, by_send: bool
     ) -> Section[HomeDraft]:
-        total = session.exec(select(func.count()).select_from(Draft).where(*where)).one()
+        total = session.exec(
+            select(func.count())
+            .select_from(Draft)
+            .join(Item, col(Item.id) == col(Draft.item_id))
+            .where(*where)
+        ).one()
         order = col(Draft.send_at) if by_send else col(Draft.created_at)
         rows = session.exec(
             select(Draft, Item, ItemMessage)
@@ -164,7 +178,7 @@ class Home:
             total=int(total),
         )
 
-    def _questions(self, session: Session) -> Section[HomeQuestion]:
+    def _questions(self, session: Session, *, owns: frozenset[str]) -> Section[HomeQuestion]:
         where = [col(OwnerQuestion.answered_at).is_(None), col(Item.state).in_(OPEN_STATES)]
         joined = (
             select(func.count())
@@ -188,6 +202,7 @@ class Home:
                     question=question.question,
                     asked_by=question.asked_by,
                     asked_at=question.asked_at,
+                    answerable=item.brand_key in owns,
                 )
                 for question, item, message in rows
             ),
@@ -205,4 +220,11 @@ class Home:
             claimed_by=item.claimed_by,
             channel=message.channel if message else None,
             ts=message.ts if message else None,
+            brand=self._brand_label(item.brand_key),
         )
+
+    def _brand_label(self, key: str) -> str | None:
+        if len(self.brands) == 1:
+            return None  # one brand: naming it on every row says nothing
+        brand = self.brands.get(key)
+        return brand.name if brand is not None else key

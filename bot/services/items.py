@@ -134,14 +134,15 @@ class Items:
         self.wake()
         return state
 
-    def open_items(self, *, limit: int = 50) -> list[OpenItem]:
+    def open_items(self, *, brand_keys: list[str] | None = None, limit: int = 50) -> list[OpenItem]:
+        """The oldest open items; only those of `brand_keys` when given (a brand's channel)."""
+        query = select(Item).where(
+            col(Item.state).not_in(sorted(CLOSED_STATES)), col(Item.removed).is_(False)
+        )
+        if brand_keys is not None:
+            query = query.where(col(Item.brand_key).in_(brand_keys))
         with self.db.session() as session:
-            items = session.exec(
-                select(Item)
-                .where(col(Item.state).not_in(sorted(CLOSED_STATES)), col(Item.removed).is_(False))
-                .order_by(col(Item.received_at), col(Item.id))
-                .limit(limit)
-            ).all()
+            items = session.exec(query.order_by(col(Item.received_at), col(Item.id)).limit(limit)).all()
             return [
                 OpenItem(
                     item=item,

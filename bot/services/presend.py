@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_
 from sqlmodel import col, select
 
+from bot.brands import Brands
 from bot.clock import Clock
 from bot.message_builder import strings
 from bot.message_builder.presend import held_note_blocks
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 class PreSend:
     db: Database
     clock: Clock
-    may_approve: Callable[[str], bool]
+    brands: Brands  # Send anyway: the drafter, or an approver of the item's own brand
     wake: Callable[[], None]
     kick: Callable[[int], None] = lambda draft_id: None  # hands a confirmed draft to the publisher
 
@@ -62,7 +63,9 @@ class PreSend:
             draft = session.get(Draft, draft_id)
             if draft is None or draft.status != DraftStatus.HELD:
                 raise UserError(strings.NOT_HELD)
-            if user != draft.author and not self.may_approve(user):
+            item = session.get(Item, draft.item_id)
+            brand = self.brands.get(item.brand_key) if item is not None else None
+            if user != draft.author and not (brand is not None and brand.may_approve(user)):
                 raise UserError(strings.SEND_ANYWAY_WHO.format(author=draft.author))
             if not move_draft(
                 session,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -25,6 +25,7 @@ from bot.message_builder.format import duration, escape, link
 from bot.platforms.base import Platform, PlatformError, Published, ReplyTarget, TransientError
 from bot.relay.kinds import TaskKind
 from bot.relay.queue import enqueue
+from bot.services.accounts import PlatformRegistry
 from bot.services.errors import UserError
 from bot.services.transitions import Audit, move_draft, move_item
 from bot.storage.db import Database
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class Publisher:
     db: Database
-    platforms: Mapping[str, Platform]
+    platforms: PlatformRegistry
     clock: Clock
     wake: Callable[[], None]
     max_attempts: int = 5
@@ -78,7 +79,7 @@ class Publisher:
         with self.db.session() as session:
             item = session.get(Item, draft.item_id)
             assert item is not None
-        platform = self.platforms.get(item.platform)
+        platform = self.platforms.for_item(item)
         if platform is None:
             self._failed(draft, item, reason=f"{item.platform} is not connected", transient=False)
             return False
@@ -299,5 +300,5 @@ class Publisher:
         enqueue(session, TaskKind.NOTE, item_id=item_id, text=text)
 
     def _label(self, item: Item) -> str:
-        platform = self.platforms.get(item.platform)
+        platform = self.platforms.for_item(item)
         return platform.label if platform else item.platform

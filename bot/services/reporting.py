@@ -23,7 +23,13 @@ from sqlmodel import col
 from bot.brands import Brand, Brands
 from bot.clock import Clock
 from bot.message_builder import strings
-from bot.services.business_hours import BusinessSchedule, business_elapsed, open_intervals, parse_schedule
+from bot.services.business_hours import (
+    BusinessSchedule,
+    business_elapsed,
+    due_at,
+    open_intervals,
+    parse_schedule,
+)
 from bot.services.charts import render_chart
 from bot.services.errors import UserError
 from bot.services.report_post import PostedReport, post_report
@@ -151,7 +157,7 @@ class Reporting:
             rows=rows,
             period_start=start,
             period_end=end,
-            target={b.key: b.first_response for b in scope.brands},
+            target={b.key: self._target_span(b, start) for b in scope.brands},
             timezone={b.key: b.timezone for b in scope.brands},
             elapsed=elapsed,
             brands=[b.key for b in scope.brands],
@@ -175,6 +181,13 @@ class Reporting:
     def _brand_of(self, platform: str, external_id: str) -> str:
         found = self.brands.account(platform=platform, external_id=external_id)
         return found[0].key if found else self._default.key
+
+    def _target_span(self, brand: Brand, start: datetime) -> timedelta:
+        """The brand's target as business time: `1d` is one business day, as long as the
+        clock counts one from the period's start (reports compare business times)."""
+        schedule = self._schedules[brand.key]
+        due = due_at(schedule=schedule, received=start, target=brand.first_response)
+        return business_elapsed(schedule=schedule, start=start, end=due)
 
     def _elapsed(self, brand: str, start: datetime, end: datetime) -> timedelta:
         schedule = self._schedules.get(brand) or self._schedules[self._default.key]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -27,26 +26,29 @@ class SavedReply:
     text: str
 
 
-def brand_of_channel(brands: Brands) -> Callable[[str], str]:
-    """The brand whose saved replies a command in `channel` means."""
-
-    def find(channel: str) -> str:
-        brand = brands.for_channel(channel)
-        if brand is not None:
-            return brand.key
-        if len(brands) == 1:
-            return next(iter(brands)).key
-        raise UserError(strings.SNIPPET_WHICH_BRAND)
-
-    return find
-
-
 @dataclass
 class Snippets:
     db: Database
-    # Seams to brands: a channel's brand, and an item's (the single brand until items name theirs).
-    brand_of_channel: Callable[[str], str]
-    brand_of_item: Callable[[Item], str]
+    brands: Brands
+
+    def brand_of_channel(self, channel: str) -> str:
+        """The brand whose saved replies a command in `channel` means.
+
+        In a DM or a channel of no brand there is no telling which brand is meant, unless
+        there is only one: the command is refused there, naming the brands' channels.
+        """
+        brand = self.brands.for_channel(channel) if channel else None
+        if brand is not None:
+            return brand.key
+        if len(self.brands) == 1:
+            return next(iter(self.brands)).key
+        channels = ", ".join(f"<#{b.channel}>" for b in self.brands)
+        raise UserError(strings.SNIPPET_WHICH_BRAND.format(channels=channels))
+
+    @staticmethod
+    def brand_of_item(item: Item) -> str:
+        """The Reply modal offers the saved replies of the item's own brand."""
+        return item.brand_key
 
     def add(self, *, brand: str, name: str, text: str, user: str) -> SavedReply:
         key = name.lower()

@@ -82,6 +82,13 @@ class Item(SQLModel, table=True):
     platform: str
     external_id: str
     account_id: int = Field(foreign_key="account.id", index=True)
+    # The brand the item belongs to (SPEC "Brands"); every Slack action is scoped by it. Kept on
+    # the item, not only the account, so scoped lists need no join and a removed account's
+    # items keep their brand.
+    brand_key: str = Field(
+        default="default",
+        sa_column=Column("brand_key", AutoString, nullable=False, index=True, server_default="default"),
+    )
     author_id: str = ""
     author_name: str = ""
     author_handle: str = ""

@@ -100,8 +100,23 @@ class FakeX(FakeServer):
         self._revoked = False
         self._deleted: set[str] = set()
         self._limits: list[dict[str, Any]] = []
+        # More connected accounts on one API (brands): user id by OAuth access token, and
+        # which account each mention is addressed to.
+        self._accounts: dict[str, str] = {}
+        self._mentioned: dict[str, str] = {}
 
     # ----------------------------------------------------------------------------- test setup
+
+    def add_account(self, *, user_id: str, username: str, access_token: str) -> None:
+        """Another connected account: its posts are made with `access_token` (OAuth 1.0a user context)."""
+        with self._cond:
+            self._accounts[access_token] = user_id
+            self.users[user_id] = {
+                "id": user_id,
+                "name": username,
+                "username": username,
+                "created_at": "2015-01-01T00:00:00.000Z",
+            }
 
     def add_mention(
         self,
@@ -113,8 +128,11 @@ class FakeX(FakeServer):
         in_reply_to_tweet_id: str | None = None,
         conversation_id: str | None = None,
         created_at: datetime | None = None,
+        mentioning: str | None = None,
     ) -> str:
-        """Add a post that mentions the account, as ``username``; returns its new (larger) id.
+        """Add a post that mentions the account (or the user id ``mentioning``), as ``username``.
+
+        Returns its new (larger) id.
 
         The author is created on first use (ids from 2000 up unless ``author_id`` is given).
         A reply inherits its parent's conversation id when the parent is known.
@@ -139,6 +157,7 @@ class FakeX(FakeServer):
                 created_at=created_at,
             )
             self._mentions.append(tweet_id)
+            self._mentioned[tweet_id] = mentioning or self.user_id
             self._changed()
             return tweet_id
 
@@ -376,8 +395,10 @@ class FakeX(FakeServer):
         end = _parse_time(query.get("end_time"))
 
         candidates = []
-        if user_id == self.user_id:
+        if user_id == self.user_id or user_id in self._accounts.values():
             for tweet_id in self._mentions:
+                if self._mentioned.get(tweet_id, self.user_id) != user_id:
+                    continue
                 tweet = self.tweets[tweet_id]
                 n = int(tweet_id)
                 if n <= since or (until is not None and n >= until):
@@ -442,8 +463,18 @@ class FakeX(FakeServer):
             return Response(403, problem(403, "Forbidden", REPLY_NOT_ALLOWED), content_type=PROBLEM)
         if self.reject_duplicates and any(self.tweets[i]["text"] == text for i in self._published):
             return Response(403, problem(403, "Forbidden", DUPLICATE), content_type=PROBLEM)
+        auth = call.headers.get("authorization", "")
+        oauth_token = next(
+            (
+                p.split("=", 1)[1].strip('"')
+                for p in auth.removeprefix("OAuth ").split(", ")
+                if p.startswith("oauth_token=")
+            ),
+            "",
+        )
+        author = self._accounts.get(oauth_token, self.user_id)
         tweet_id = self._new_tweet(
-            text=text, author_id=self.user_id, in_reply_to_tweet_id=parent_id, request=request
+            text=text, author_id=author, in_reply_to_tweet_id=parent_id, request=request
         )
         self._published.append(tweet_id)
         data = {"id": tweet_id, "text": text, "edit_history_tweet_ids": [tweet_id]}

@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 
+from bot.brands import Brand, Brands
 from bot.message_builder.ids import INPUT_ACTION, ActionId, BlockId, ViewId
 from bot.services.errors import UserError
 from bot.services.snippets import Snippets
@@ -51,7 +52,13 @@ def test_add_list_and_delete_saved_replies_with_hostile_text_shown_literally(
 
 
 def test_saved_replies_belong_to_one_brand(db: Database) -> None:
-    snippets = Snippets(db=db, brand_of_channel=lambda c: "acme", brand_of_item=lambda i: "acme")
+    brands = Brands(
+        all=(
+            Brand(key="acme", name="Acme", channel="C0ACME"),
+            Brand(key="bolt", name="Bolt", channel="C0BOLT"),
+        )
+    )
+    snippets = Snippets(db=db, brands=brands)
     snippets.add(brand="acme", name="hours", text="Acme opens at 9.", user=ALICE)
     snippets.add(brand="bolt", name="hours", text="Bolt opens at 10.", user=ALICE)  # same name, other brand
 

@@ -10,17 +10,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.brands import Brand
+from bot.brands import Brand, Brands, FacebookAccount
 from bot.message_builder.ids import ActionId
 from bot.platforms.base import Author, IncomingItem
 from bot.relay.kinds import TaskKind
 from bot.services.first_response import (
     FirstResponse,
     clock_text,
+    clocks_by_brand,
     next_boundary,
-    policy_for_brand,
     shown_left,
 )
+from bot.services.accounts import Connected, PlatformRegistry
+from bot.services.business_hours import Target
 from bot.services.ingest import Ingestor
 from bot.storage.db import Database
 from bot.storage.models import Item, ItemState, SlackTask
@@ -33,25 +35,47 @@ BERLIN = ZoneInfo("Europe/Berlin")
 _ids = itertools.count(1)
 
 
-def _brand(*, hours: str = "mon-fri 09:00-18:00", first_response: timedelta = timedelta(hours=1)) -> Brand:
+def _brand(
+    *,
+    key: str = "acme",
+    page: str = "111",
+    channel: str = INBOX,
+    zone: ZoneInfo = BERLIN,
+    hours: str = "mon-fri 09:00-18:00",
+    first_response: timedelta = timedelta(hours=1),
+) -> Brand:
     return Brand(
-        key="acme", name="Acme", channel=INBOX, timezone=BERLIN, hours=hours, first_response=first_response
+        key=key,
+        name=key.title(),
+        channel=channel,
+        timezone=zone,
+        hours=hours,
+        first_response=Target(time=first_response),
+        accounts=(FacebookAccount(page_id=page, token=f"token-{page}"),),
     )
 
 
-def _clock_for(db: Database, clock: FakeClock, brand: Brand) -> FirstResponse:
-    policy = policy_for_brand(brand)
-    return FirstResponse(db=db, clock=clock, policy_for=lambda item: policy)
+def _clock_for(db: Database, clock: FakeClock, *brands: Brand) -> FirstResponse:
+    return FirstResponse(db=db, clock=clock, policy_for=clocks_by_brand(Brands(all=brands)))
 
 
-def _ingest(db: Database, first_response: FirstResponse) -> int:
-    ingestor = Ingestor(db=db, default_channel=INBOX, stamp=first_response.stamp)
+def _ingest(
+    db: Database, first_response: FirstResponse, *, brands: tuple[Brand, ...] = (), page: str = "111"
+) -> int:
+    # Which brand an item belongs to is the ingestor's (by its account); the clock reads it from the item.
+    brands = brands or (_brand(),)
+    registry = PlatformRegistry(
+        db=db,
+        brands=Brands(all=brands),
+        connected=[Connected(brand=b, account=a, platform=None) for b in brands for a in b.accounts],  # type: ignore[arg-type]
+    )
+    ingestor = Ingestor(db=db, accounts=registry, stamp=first_response.stamp)
     n = next(_ids)
     item_id = ingestor.ingest(
         IncomingItem(
             platform="facebook",
             external_id=f"555_{n}",
-            account_external_id="111",
+            account_external_id=page,
             author=Author(id="42", name="Jane", handle="jane", url=""),
             text="Do you ship to Canada?",
             url="https://facebook.com/555_1",
@@ -121,6 +145,32 @@ def test_a_comment_on_saturday_night_is_due_monday_morning_plus_the_target(db: D
     item = _item(db, item_id)
     assert item.due_at == _berlin(2026, 1, 12, 10, 0)
     assert item.nudge_at == _berlin(2026, 1, 12, 9, 45)
+
+
+def test_each_item_runs_on_its_own_brands_hours_zone_and_target(db: Database) -> None:
+    # Saturday night in Berlin: Acme (Berlin, weekdays) pauses to Monday; Bolt (New York,
+    # open every day until midnight, 30 minutes) is open at 17:30 its time and counts now.
+    acme = _brand()
+    bolt = _brand(
+        key="bolt",
+        page="222",
+        channel="C0BOLT",
+        zone=ZoneInfo("America/New_York"),
+        hours="mon-sun 08:00-24:00",
+        first_response=timedelta(minutes=30),
+    )
+    clock = FakeClock(_berlin(2026, 1, 10, 23, 30))
+    first_response = _clock_for(db, clock, acme, bolt)
+    acme_item = _ingest(db, first_response, brands=(acme, bolt), page="111")
+    bolt_item = _ingest(db, first_response, brands=(acme, bolt), page="222")
+
+    assert (_item(db, acme_item).brand_key, _item(db, bolt_item).brand_key) == ("acme", "bolt")
+    assert _item(db, acme_item).due_at == _berlin(2026, 1, 12, 10, 0)
+    assert _item(db, bolt_item).due_at == _berlin(2026, 1, 11, 0, 0)
+    assert first_response.label(_item(db, bolt_item)) == ":stopwatch: 30m left to first reply"
+    assert (
+        first_response.label(_item(db, acme_item)) == ":stopwatch: 1h left to first reply"
+    )  # paused: business time
 
 
 def test_the_clock_pauses_over_the_weekend_when_summer_time_begins(db: Database) -> None:

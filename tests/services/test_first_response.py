@@ -14,6 +14,8 @@ from bot.brands import Brand, Brands, FacebookAccount
 from bot.message_builder.ids import ActionId
 from bot.platforms.base import Author, IncomingItem
 from bot.relay.kinds import TaskKind
+from bot.services.accounts import Connected, PlatformRegistry
+from bot.services.business_hours import Target
 from bot.services.first_response import (
     FirstResponse,
     clock_text,
@@ -21,8 +23,6 @@ from bot.services.first_response import (
     next_boundary,
     shown_left,
 )
-from bot.services.accounts import Connected, PlatformRegistry
-from bot.services.business_hours import Target
 from bot.services.ingest import Ingestor
 from bot.storage.db import Database
 from bot.storage.models import Item, ItemState, SlackTask

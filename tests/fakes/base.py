@@ -90,6 +90,7 @@ class Stall:
     method: str | None
     applied: bool
     remaining: int
+    body_contains: bytes = b""
     arrived: threading.Event = field(default_factory=threading.Event)
     released: threading.Event = field(default_factory=threading.Event)
 
@@ -102,6 +103,7 @@ class Stall:
             self.remaining > 0
             and self.path_contains in call.path
             and (self.method is None or self.method == call.method.upper())
+            and self.body_contains in call.body
         )
 
 
@@ -302,15 +304,26 @@ class FakeServer:
             if seconds > 0:
                 self._delays.append((path_contains, seconds))
 
-    def stall(self, *, path_contains: str, applied: bool, method: str | None = None, count: int = 1) -> Stall:
+    def stall(
+        self,
+        *,
+        path_contains: str,
+        applied: bool,
+        method: str | None = None,
+        count: int = 1,
+        body_contains: str = "",
+    ) -> Stall:
         """Hold the next ``count`` matching requests and never answer them, like a platform that hangs.
 
         With ``applied`` the request takes effect as it arrives (the platform did the work and its
-        answer was lost); without, it never takes effect. The client sees a read timeout, or a
+        answer was lost); without, it never takes effect. ``body_contains`` tells requests to one
+        path apart. The client sees a read timeout, or a
         closed connection once :meth:`Stall.release` (or :meth:`stop`) ends the hold.
         """
         with self._cond:
-            held = Stall(path_contains, method.upper() if method else None, applied, count)
+            held = Stall(
+                path_contains, method.upper() if method else None, applied, count, body_contains.encode()
+            )
             self._stalls.append(held)
             return held
 

@@ -91,6 +91,7 @@ class Stall:
     applied: bool
     remaining: int
     body_contains: bytes = b""
+    hang_up_after: float = 60
     arrived: threading.Event = field(default_factory=threading.Event)
     released: threading.Event = field(default_factory=threading.Event)
 
@@ -312,17 +313,24 @@ class FakeServer:
         method: str | None = None,
         count: int = 1,
         body_contains: str = "",
+        hang_up_after: float = 60,
     ) -> Stall:
         """Hold the next ``count`` matching requests and never answer them, like a platform that hangs.
 
         With ``applied`` the request takes effect as it arrives (the platform did the work and its
         answer was lost); without, it never takes effect. ``body_contains`` tells requests to one
         path apart. The client sees a read timeout, or a
-        closed connection once :meth:`Stall.release` (or :meth:`stop`) ends the hold.
+        closed connection once :meth:`Stall.release`, :meth:`stop` or ``hang_up_after`` seconds
+        end the hold (0: a connection reset right after the request arrived).
         """
         with self._cond:
             held = Stall(
-                path_contains, method.upper() if method else None, applied, count, body_contains.encode()
+                path_contains,
+                method.upper() if method else None,
+                applied,
+                count,
+                body_contains.encode(),
+                hang_up_after,
             )
             self._stalls.append(held)
             return held
@@ -367,7 +375,7 @@ class FakeServer:
                 self.route(call)
             self._changed()
         held.arrived.set()
-        held.released.wait(60)
+        held.released.wait(held.hang_up_after)
         return True
 
     def _handle(self, call: Call) -> Response | None:

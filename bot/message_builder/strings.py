@@ -46,10 +46,6 @@ NOTE_RETRYING = (
     ":hourglass: {platform} did not take the reply ({reason}); retrying (attempt {attempt} of {limit})."
 )
 NOTE_FAILED = ":warning: Sending failed: {reason}"
-NOTE_INTERRUPTED = (
-    ":warning: Sending was interrupted (the bot stopped mid-send), so it may or may not be on {platform}. "
-    "Check the original before pressing Retry."
-)
 NOTE_RETRY = ":repeat: <@{user}> asked to send the reply again."
 NOTE_FOUND = " (its answer was lost: {reason}; the bot found the reply on {platform})"
 NOTE_UNKNOWN = (

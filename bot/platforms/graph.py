@@ -15,7 +15,7 @@ import facebook
 import requests
 
 from bot.platforms.base import PermanentError, TransientError, UnknownOutcome
-from bot.platforms.http import RebasedSession, never_arrived
+from bot.platforms.http import RebasedSession, request_failure
 
 _SDK_HOST = "https://graph.facebook.com/"
 # Graph error codes that mean "try again later" (throttling, temporary outage).
@@ -35,13 +35,7 @@ class _GraphSession(RebasedSession):
         try:
             response = super().request(method, url, *args, **kwargs)
         except requests.RequestException as exc:
-            if never_arrived(exc):
-                raise TransientError("Graph API could not be reached") from None
-            if isinstance(exc, requests.Timeout):
-                reason = "Graph API did not answer in time"
-            else:
-                reason = "the connection to the Graph API broke before it answered"
-            raise (UnknownOutcome(reason) if write else TransientError(reason)) from None
+            raise request_failure(exc, service="the Graph API", write=write) from None
         if write and response.status_code >= 500:
             raise UnknownOutcome(f"Graph API answered HTTP {response.status_code}{_message(response)}")
         content_type = response.headers.get("content-type", "")

@@ -11,6 +11,8 @@ from typing import Any
 import requests
 from urllib3.exceptions import NewConnectionError
 
+from bot.platforms.base import PlatformError, TransientError, UnknownOutcome
+
 
 class RebasedSession(requests.Session):
     def __init__(self, *, origin: str, base: str, timeout: float) -> None:
@@ -40,3 +42,14 @@ def never_arrived(exc: requests.RequestException) -> bool:
         # urllib3 wraps refused connections and DNS failures (NameResolutionError) in this.
         return isinstance(reason, NewConnectionError)
     return False
+
+
+def request_failure(exc: requests.RequestException, *, service: str, write: bool) -> PlatformError:
+    """Our error for a request that got no answer: retried when it never arrived or only read."""
+    if never_arrived(exc):
+        return TransientError(f"{service} could not be reached")
+    if isinstance(exc, requests.Timeout):
+        reason = f"{service} did not answer in time"
+    else:
+        reason = f"the connection to {service} broke before it answered"
+    return UnknownOutcome(reason) if write else TransientError(reason)

@@ -24,7 +24,7 @@ from bot.platforms.base import (
     TransientError,
     UnknownOutcome,
 )
-from bot.platforms.http import RebasedSession, never_arrived
+from bot.platforms.http import RebasedSession, request_failure
 
 log = logging.getLogger(__name__)
 
@@ -205,13 +205,7 @@ class XPlatform:
         except tweepy.HTTPException as exc:
             raise PermanentError(f"X error {exc.response.status_code}: {_reason(exc)}") from None
         except requests.RequestException as exc:
-            if never_arrived(exc):
-                raise TransientError("X could not be reached") from None
-            if isinstance(exc, requests.Timeout):
-                reason = "X did not answer in time"
-            else:
-                reason = "the connection to X broke before it answered"
-            raise (UnknownOutcome(reason) if write else TransientError(reason)) from None
+            raise request_failure(exc, service="X", write=write) from None
         except tweepy.TweepyException as exc:
             raise PlatformError(f"X error: {exc}") from None
 

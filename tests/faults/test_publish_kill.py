@@ -8,16 +8,14 @@ second.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from tests.fakes.base import FakeServer
 from tests.fakes.graph_api import FakeGraph
-from tests.fakes.meta_webhooks import ig_comment_change, signed_headers
+from tests.fakes.meta_webhooks import ig_comment_change
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.x_api import FakeX
 from tests.harness import (
@@ -26,30 +24,11 @@ from tests.harness import (
     BOB,
     IG_ID,
     INBOX,
-    command_body,
     facebook_comment,
     settings_for,
-    slack_headers,
 )
 from tests.process import BotProcess
 from tests.publish_cases import PLATFORMS
-
-
-def _command(proc: BotProcess, slack: FakeSlack, text: str, *, user: str, name: str) -> str:
-    body = command_body(slack, text, user=user, name=name)
-    headers = slack_headers(body, content_type="application/x-www-form-urlencoded")
-    assert (
-        requests.post(proc.url + "/slack/events", data=body, timeout=10, headers=headers).status_code == 200
-    )
-    return str(slack.wait_for(lambda: slack.responses(name) and slack.responses(name)[-1]["text"]))
-
-
-def _meta(proc: BotProcess, payload: dict[str, Any]) -> None:
-    body = json.dumps(payload).encode()
-    headers = signed_headers(body, APP_SECRET)
-    assert (
-        requests.post(proc.url + "/webhooks/meta", data=body, timeout=10, headers=headers).status_code == 200
-    )
 
 
 def _bring_items(
@@ -62,15 +41,14 @@ def _bring_items(
         return x_api, ["/2/tweets", "/2/tweets"]  # told apart by their text
     if platform == "facebook":
         for n in (1, 2):
-            _meta(proc, facebook_comment(graph, n=n, text=f"question {n}"))
+            proc.meta(facebook_comment(graph, n=n, text=f"question {n}"), app_secret=APP_SECRET)
         return graph, ["/555_1/comments", "/555_2/comments"]
     for n in (1, 2):
         comment = str(1790 + n)
         graph.add_ig_comment(
             comment_id=comment, media_id="1789", text=f"question {n}", username="sam", from_id="77"
         )
-        _meta(
-            proc,
+        proc.meta(
             ig_comment_change(
                 ig_account_id=IG_ID,
                 comment_id=comment,
@@ -79,6 +57,7 @@ def _bring_items(
                 username="sam",
                 from_id="77",
             ),
+            app_secret=APP_SECRET,
         )
     return graph, ["/1791/replies", "/1792/replies"]
 
@@ -125,11 +104,9 @@ def test_kill_dash_nine_mid_send_then_a_new_process_looks_on_the_platform(
         # Scheduled, so both go out together once Slack shows the approvals: the killed process
         # then holds no Slack task for these items (another process would wait out its lease).
         for n in (1, 2):
-            assert "posted" in _command(first, slack, f"draft {n} Reply-{n}", user=ALICE, name=f"d{n}")
-            assert "scheduled" in _command(
-                first, slack, f"schedule {n} in 4 seconds", user=ALICE, name=f"s{n}"
-            )
-            assert "Approved" in _command(first, slack, f"approve {n}", user=BOB, name=f"a{n}")
+            assert "posted" in first.command(slack, f"draft {n} Reply-{n}", user=ALICE, name=f"d{n}")
+            assert "scheduled" in first.command(slack, f"schedule {n} in 4 seconds", user=ALICE, name=f"s{n}")
+            assert "Approved" in first.command(slack, f"approve {n}", user=BOB, name=f"a{n}")
         for n in (1, 2):
             slack.wait_for(
                 lambda n=n: "scheduled for" in _thread(slack, n) and "Approved by" in _thread(slack, n)

@@ -11,34 +11,19 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import pytest
-
 from bot.message_builder.ids import ActionId
-from tests.fakes.graph_api import FakeGraph
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.x_api import FakeX
 from tests.harness import ALICE, BOB, Bot
 from tests.publish_cases import (
-    PLATFORMS,
     TEXT,
     Case,
     buttons,
-    case,
     draft_and_approve,
     draft_message,
     thread_note,
     thread_text,
 )
-
-
-@pytest.fixture(params=PLATFORMS)
-def reply(request: pytest.FixtureRequest, x_api: FakeX, graph: FakeGraph, slack: FakeSlack) -> Case:
-    return case(request.param, x_api=x_api, graph=graph, slack=slack)
-
-
-@pytest.fixture
-def team(make_bot: Any) -> Bot:
-    return make_bot(approver_slack_users=BOB, http_timeout_seconds=1)  # type: ignore[no-any-return]
 
 
 def _in_doubt(slack: FakeSlack, root: dict[str, Any]) -> str:

@@ -8,21 +8,14 @@ and never answers it; with `applied` the platform did the work before going quie
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
-
-import pytest
 
 from bot.message_builder.ids import ActionId
-from tests.fakes.graph_api import FakeGraph
 from tests.fakes.slack_api import FakeSlack
-from tests.fakes.x_api import FakeX
 from tests.harness import ALICE, BOB, Bot
 from tests.publish_cases import (
-    PLATFORMS,
     TEXT,
     Case,
     buttons,
-    case,
     draft_and_approve,
     draft_message,
     ephemeral,
@@ -30,17 +23,6 @@ from tests.publish_cases import (
     thread_note,
     thread_text,
 )
-
-
-@pytest.fixture(params=PLATFORMS)
-def reply(request: pytest.FixtureRequest, x_api: FakeX, graph: FakeGraph, slack: FakeSlack) -> Case:
-    return case(request.param, x_api=x_api, graph=graph, slack=slack)
-
-
-@pytest.fixture
-def team(make_bot: Any) -> Bot:
-    """Bob approves; Alice drafts. Platform calls give up after 1 s."""
-    return make_bot(approver_slack_users=BOB, http_timeout_seconds=1)  # type: ignore[no-any-return]
 
 
 def test_an_answer_lost_after_the_platform_applied_it_is_found_and_published_once(

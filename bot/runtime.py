@@ -93,7 +93,11 @@ class Runtime:
         publisher, owner = self.services.publisher, self.services.owner
         self._every(publisher.publish_due, seconds=1, job_id="publish_due", at_start=False)
         self._every(owner.remind_due, seconds=30, job_id="remind_owner")
-        self._every(publisher.recover_interrupted, seconds=60, job_id="recover_interrupted")
+        self._every(
+            publisher.recover_interrupted,
+            seconds=min(60.0, publisher.lease.total_seconds() / 3),
+            job_id="recover_interrupted",
+        )
         self._every(
             self.health.check_all, seconds=self.settings.health_check_minutes * 60, job_id="check_health"
         )
@@ -234,7 +238,10 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
         permalinks.wake()
 
     ingestor = Ingestor(db=db, accounts=platforms, on_stored=wake, stamp=first_response.stamp)
-    publisher = Publisher(db=db, platforms=platforms, clock=clock, wake=relay.wake)
+    # A send is one platform call and, when its answer is lost, a short search: the lease only
+    # has to outlast those, so a crashed send is looked at again soon after.
+    lease = timedelta(seconds=4 * settings.http_timeout_seconds + 5)
+    publisher = Publisher(db=db, platforms=platforms, clock=clock, wake=relay.wake, lease=lease)
     presend = PreSend(db=db, clock=clock, brands=brands, wake=relay.wake, kick=publisher.kick)
     publisher.pre_send = presend.check
     zones = TimeZones(db=db, client=client, clock=clock)

@@ -191,6 +191,13 @@ def retry(services: Services, body: dict[str, Any], client: WebClient) -> None:
     services.publisher.kick(draft.id or 0)
 
 
+def mark_sent(services: Services, body: dict[str, Any], client: WebClient) -> None:
+    user = body["user"]["id"]
+    draft_id = _draft_id(services, body)
+    services.replies.check_approver(user, verb="mark as sent", draft_id=draft_id)
+    services.publisher.mark_sent(draft_id=draft_id, user=user)
+
+
 def ask_owner(services: Services, body: dict[str, Any], client: WebClient) -> None:
     item_id = _item_id(services, body)
     services.owner.owner_of(item_id=item_id)
@@ -257,6 +264,7 @@ def register(app: App, *, services: Services) -> None:
         (ActionId.EDIT, edit),
         (ActionId.RETRY, retry),
         (ActionId.SEND_ANYWAY, send_anyway),
+        (ActionId.MARK_SENT, mark_sent),
         (ActionId.ASK_OWNER, ask_owner),
         (ActionId.ANSWER, answer),
         (ActionId.USE_AS_REPLY, use_as_reply),

@@ -64,6 +64,8 @@ def draft_status_line(draft: Draft, *, late_by: str | None = None) -> str:
         return f":outbox_tray: Approved by <@{draft.decided_by}> · sending…"
     if status is DraftStatus.PUBLISHING:
         return f":outbox_tray: Approved by <@{draft.decided_by}> · sending…"
+    if status is DraftStatus.PUBLISHED and not draft.published_url:
+        return f":white_check_mark: Approved by <@{draft.decided_by}> · marked as sent (no link)"
     if status is DraftStatus.PUBLISHED:
         return f":white_check_mark: Approved by <@{draft.decided_by}> · {link(draft.published_url or '', 'published')}"
     if status is DraftStatus.REJECTED:
@@ -73,6 +75,8 @@ def draft_status_line(draft: Draft, *, late_by: str | None = None) -> str:
         return f":warning: Failed: {_short(draft.last_error or 'unknown error')}"
     if status is DraftStatus.HELD:
         return ":double_vertical_bar: On hold: the customer wrote again since this was drafted"
+    if status is DraftStatus.UNKNOWN:
+        return f":grey_question: May not have been sent: {_short(draft.last_error or 'no answer')}"
     if status is DraftStatus.SUPERSEDED:
         return ":arrows_counterclockwise: Replaced by a newer draft"
     return ":no_entry_sign: Cancelled"
@@ -99,6 +103,11 @@ def draft_blocks(
         ]
     elif status is DraftStatus.FAILED:
         buttons = [ButtonElement(text="Retry", action_id=ActionId.RETRY, value=value, style="primary")]
+    elif status is DraftStatus.UNKNOWN:
+        buttons = [
+            ButtonElement(text="Retry", action_id=ActionId.RETRY, value=value),
+            ButtonElement(text="Mark as sent", action_id=ActionId.MARK_SENT, value=value),
+        ]
     if cut:
         buttons.append(full_text_button(f"{DRAFT}:{draft.id}"))
     if buttons:

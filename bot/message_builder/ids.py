@@ -12,6 +12,7 @@ class ActionId(StrEnum):
     REJECT = "draft_reject"
     EDIT = "draft_edit"
     RETRY = "draft_retry"
+    MARK_SENT = "draft_mark_sent"
     ANSWER = "owner_answer"
     OPEN_IN_CHANNEL = "owner_open_in_channel"
     USE_AS_REPLY = "answer_use_as_reply"

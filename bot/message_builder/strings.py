@@ -28,6 +28,7 @@ DRAFT_SUPERSEDED = "That draft was replaced by a newer one; decide on the newest
 BEING_SENT = "#{n}'s reply is being sent right now; wait for the result in the thread."
 NEEDS_USER = "Say who: `/social assign {n} @someone`."
 RETRY_NOT_FAILED = "That reply has not failed, so there is nothing to retry."
+NOT_IN_DOUBT = "That reply is not waiting for a decision, so there is nothing to mark as sent."
 
 DRAFT_POSTED = "Draft for #{n} posted in its thread for approval."
 APPROVED = "Approved #{n}'s reply; it is being sent."
@@ -47,11 +48,21 @@ NOTE_RETRYING = (
     ":hourglass: {platform} did not take the reply ({reason}); retrying (attempt {attempt} of {limit})."
 )
 NOTE_FAILED = ":warning: Sending failed: {reason}"
-NOTE_INTERRUPTED = (
-    ":warning: Sending was interrupted (the bot stopped mid-send), so it may or may not be on {platform}. "
-    "Check the original before pressing Retry."
-)
 NOTE_RETRY = ":repeat: <@{user}> asked to send the reply again."
+NOTE_FOUND = " (its answer was lost: {reason}; the bot found the reply on {platform})"
+NOTE_UNKNOWN = (
+    ":grey_question: The reply may not have been sent: {reason}, and {checked}. "
+    "Check {platform}, then press *Retry* to send it again or *Mark as sent* if it is there. "
+    "Nothing more happens until someone chooses."
+)
+UNKNOWN_NOT_FOUND = "{platform} does not show it"
+UNKNOWN_NOT_CHECKED = "{platform} could not be checked ({error})"
+UNKNOWN_NO_LOOKUP = "the bot cannot search {platform} for it"
+INTERRUPTED = "the bot stopped mid-send"
+NOTE_MARKED_SENT = (
+    ":white_check_mark: <@{user}> marked the reply as sent on {platform}. "
+    "It is recorded without a link: the bot has no id for it."
+)
 
 INBOX_EMPTY = ":tada: Nothing open. Inbox zero."
 INBOX_HEADER = "*Open items* (oldest first)"

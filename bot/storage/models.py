@@ -37,6 +37,7 @@ class DraftStatus(StrEnum):
     PUBLISHING = "publishing"  # claimed by one process for the platform call
     PUBLISHED = "published"
     FAILED = "failed"
+    UNKNOWN = "unknown"  # the send may or may not have reached the platform; a person decides
     REJECTED = "rejected"
     SUPERSEDED = "superseded"  # replaced by a newer draft before it was sent
     CANCELLED = "cancelled"

@@ -1,6 +1,7 @@
 """Fake of the X API v2 endpoints the app uses, shaped after X's API reference.
 
-Serves ``/2/users/me``, ``/2/users/:id/mentions``, ``GET /2/tweets/:id`` and ``POST /2/tweets``. Errors use X's v2
+Serves ``/2/users/me``, ``/2/users/:id/mentions``, ``/2/users/:id/tweets`` (the user's own
+posts, replies included unless ``exclude=replies``), ``GET /2/tweets/:id`` and ``POST /2/tweets``. Errors use X's v2
 problem JSON (``title``/``detail``/``type``/``status``) and rate limits carry the documented
 ``x-rate-limit-*`` headers, so tweepy raises the same exceptions it would against X.
 """
@@ -266,7 +267,21 @@ class FakeX(FakeServer):
             and parts[:2] == ["2", "users"]
             and parts[3] == "mentions"
         ):
-            response = self._mentions_page(parts[2], call.query)
+            user_id = parts[2]
+            ours = user_id == self.user_id or user_id in self._accounts.values()
+            ids = [t for t in self._mentions if ours and self._mentioned.get(t, self.user_id) == user_id]
+            response = self._timeline_page(ids, call.query)
+        elif (
+            call.method == "GET" and len(parts) == 4 and parts[:2] == ["2", "users"] and parts[3] == "tweets"
+        ):
+            excluded = _csv(call.query.get("exclude"))
+            ids = [
+                t["id"]
+                for t in self.tweets.values()
+                if t["author_id"] == parts[2]
+                and not ("replies" in excluded and t.get("in_reply_to_tweet_id"))
+            ]
+            response = self._timeline_page(ids, call.query)
         elif call.method == "GET" and len(parts) == 3 and parts[:2] == ["2", "tweets"]:
             response = self._lookup(parts[2], call.query)
         elif call.method == "POST" and parts == ["2", "tweets"]:
@@ -368,7 +383,8 @@ class FakeX(FakeServer):
         user_fields = _csv(call.query.get("user.fields"))
         return Response(200, {"data": self._user_view(self.user_id, user_fields)})
 
-    def _mentions_page(self, user_id: str, query: dict[str, str]) -> Response:
+    def _timeline_page(self, ids: list[str], query: dict[str, str]) -> Response:
+        """One page of a timeline (mentions or a user's posts), newest first, as X pages them."""
         raw_max = query.get("max_results", "10")
         if not raw_max.isdigit() or not 5 <= int(raw_max) <= 100:
             message = f"The `max_results` query parameter value [{raw_max}] is not between 5 and 100"
@@ -395,18 +411,15 @@ class FakeX(FakeServer):
         end = _parse_time(query.get("end_time"))
 
         candidates = []
-        if user_id == self.user_id or user_id in self._accounts.values():
-            for tweet_id in self._mentions:
-                if self._mentioned.get(tweet_id, self.user_id) != user_id:
-                    continue
-                tweet = self.tweets[tweet_id]
-                n = int(tweet_id)
-                if n <= since or (until is not None and n >= until):
-                    continue
-                created = _parse_time(tweet["created_at"])
-                if (start and created and created < start) or (end and created and created > end):
-                    continue
-                candidates.append(tweet)
+        for tweet_id in ids:
+            tweet = self.tweets[tweet_id]
+            n = int(tweet_id)
+            if n <= since or (until is not None and n >= until):
+                continue
+            created = _parse_time(tweet["created_at"])
+            if (start and created and created < start) or (end and created and created > end):
+                continue
+            candidates.append(tweet)
         candidates.sort(key=lambda t: int(t["id"]), reverse=True)
         page, rest = candidates[: int(raw_max)], candidates[int(raw_max) :]
         if not page:

@@ -39,12 +39,14 @@ from bot.platforms.facebook import FacebookPlatform
 from bot.platforms.graph import GraphClient
 from bot.platforms.instagram import InstagramPlatform
 from bot.platforms.x import XPlatform
+from bot.relay.parking import Notices
 from bot.relay.runners.drafts import DraftRunners
 from bot.relay.runners.items import ItemRunners, PermalinkRunners
 from bot.relay.runners.owner import OwnerRunners
 from bot.relay.runners.threads import Threads
 from bot.relay.worker import Relay
 from bot.services.accounts import Connected, PlatformRegistry
+from bot.services.deliveries import Deliveries
 from bot.services.ingest import Ingestor
 from bot.services.items import Items
 from bot.services.owner import Owner
@@ -204,9 +206,11 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
     client = slack_client(settings)
     platforms = PlatformRegistry(db=db, brands=brands, connected=build_platforms(settings, brands))
     threads = Threads(db=db, client=client)
+    people = [p for p in (settings.owner_slack_user, *settings.approver_slack_users) if p]
     relay = Relay(
         db=db,
         clock=clock,
+        parking=Notices(db=db, client=client, people=people),
         runners={
             **ItemRunners(threads=threads, platforms=platforms).runners(),
             **DraftRunners(threads=threads, platforms=platforms).runners(),
@@ -268,6 +272,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
             brands=brands,
             health=lambda platform, ident: health.status(check_of.get((platform, ident), "")),
         ),
+        deliveries=Deliveries(db=db, wake=relay.wake),
     )
     # One poller per account, each with its own cursor (the key names the account).
     pollers = {

@@ -148,6 +148,11 @@ def _close(spam: bool) -> Handler:
     return close
 
 
+def _retry_slack(services: Services, command: Command, user: str, body: dict[str, Any]) -> str:
+    count = services.deliveries.retry_parked(user=user)
+    return strings.RETRIED_SLACK.format(n=count) if count else strings.NOTHING_PARKED
+
+
 HANDLERS: dict[str, Handler] = {
     "help": _help,
     "inbox": _inbox,
@@ -163,6 +168,7 @@ HANDLERS: dict[str, Handler] = {
     "assign": _assign,
     "ignore": _close(spam=False),
     "spam": _close(spam=True),
+    "retry-slack": _retry_slack,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.clock import Clock
+from bot.services.deliveries import Deliveries
 from bot.services.items import Items
 from bot.services.owner import Owner
 from bot.services.publisher import Publisher
@@ -24,3 +25,4 @@ class Services:
     zones: TimeZones
     owner: Owner
     scope: Scope  # which brand an item belongs to, and where it may be acted on
+    deliveries: Deliveries

@@ -10,6 +10,7 @@ HELP = """*Social Inbox* — `/social <subcommand>`; every subcommand names the 
 • `ask-owner N QUESTION` — ask the owner about #N in a DM
 • `claim N` · `assign N @someone` — take #N or hand it over
 • `ignore N` · `spam N` — close #N without a reply
+• `retry-slack` — send again what Slack refused, once the cause is fixed (a channel, the token)
 • `help` — this message"""
 
 UNKNOWN_SUBCOMMAND = "I don't know `{sub}`. Try `/social help` for the list, e.g. `/social draft 12 Thanks, we ship to Canada!`"
@@ -126,3 +127,21 @@ SOMETHING_WENT_WRONG = (
     ":warning: Something went wrong on our side; nothing was changed or sent. "
     "Please try again, and if it keeps happening tell your admin the reference `{ref}`."
 )
+SLACK_PARKED = (
+    ":warning: Slack refused a message about #{n}{where}: `{error}`. {fix} "
+    "Other items are not held up. Once fixed, type `/social retry-slack` to send what waits."
+)
+FIX_CHANNEL_NOT_FOUND = (
+    "The channel no longer exists: set the account's channel to one that does and restart the bot."
+)
+FIX_NOT_IN_CHANNEL = "Invite the bot to the channel (`/invite @Social Inbox`)."
+FIX_IS_ARCHIVED = (
+    "The channel is archived: unarchive it, or point the account at another channel and restart the bot."
+)
+FIX_REFUSED_MESSAGE = (
+    "Slack will not take this message as it is; the text of the item is in the database and the log names it."
+)
+FIX_TOKEN = "Reinstall the Slack app or set a valid SLACK_BOT_TOKEN, then restart the bot."
+FIX_BUG = "This is a bug in Social Inbox; the log has the details (event relay.task_crashed)."
+RETRIED_SLACK = "Sending {n} message(s) that Slack refused again, in order."
+NOTHING_PARKED = "Nothing is waiting: every message reached Slack."

@@ -254,10 +254,12 @@ class Bot(Served):
         timestamp: int | None = None,
         signature: str | None = None,
         sign: bool = True,
+        extra_headers: dict[str, str] | None = None,
     ) -> requests.Response:
         headers = slack_headers(
             body, content_type=content_type, timestamp=timestamp, signature=signature, sign=sign
         )
+        headers.update(extra_headers or {})
         return self.http.post(self.url + "/slack/events", data=body, headers=headers, timeout=10)
 
     def command(

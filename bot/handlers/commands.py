@@ -52,6 +52,12 @@ def _item(services: Services, command: Command, body: dict[str, Any], *, rest_hi
     return n
 
 
+def _source(kind: str, body: dict[str, Any]) -> str | None:
+    """A replay of one signed request carries its trigger_id again; a new invocation never does."""
+    trigger = body.get("trigger_id")
+    return f"{kind}:{trigger}" if trigger else None
+
+
 Handler = Callable[["Services", Command, str, dict[str, Any]], "str | list[dict[str, Any]]"]
 
 
@@ -77,7 +83,7 @@ def _brands(services: Services, command: Command, user: str, body: dict[str, Any
 
 def _draft(services: Services, command: Command, user: str, body: dict[str, Any]) -> str:
     n = _item(services, command, body, rest_hint=" TEXT")
-    services.replies.draft(item_id=n, text=plain(command.rest), author=user)
+    services.replies.draft(item_id=n, text=plain(command.rest), author=user, source=_source("command", body))
     return strings.DRAFT_POSTED.format(n=n)
 
 

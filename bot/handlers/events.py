@@ -44,7 +44,13 @@ def register(app: App, *, services: Services) -> None:
         if item_id is None:
             return
         try:
-            services.replies.draft(item_id=item_id, text=plain(event.get("text", "")), author=event["user"])
+            services.replies.draft(
+                item_id=item_id,
+                text=plain(event.get("text", "")),
+                author=event["user"],
+                # Slack retries an event it thinks we missed: one message makes one draft.
+                source=f"message:{channel}:{event.get('ts')}",
+            )
         except UserError as exc:
             client.chat_postEphemeral(
                 channel=channel, user=event["user"], thread_ts=thread_ts, text=exc.message

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.brands import Brand, Brands
@@ -84,7 +85,37 @@ class Replies:
             )
         return text
 
-    def draft(self, *, item_id: int, text: str, author: str, send_at: datetime | None = None) -> Draft:
+    def draft(
+        self,
+        *,
+        item_id: int,
+        text: str,
+        author: str,
+        send_at: datetime | None = None,
+        source: str | None = None,
+    ) -> Draft:
+        """`source` names the Slack request that made it: a retry or replay of it returns the same draft."""
+        if source is not None:
+            made = self._made_by(source)
+            if made is not None:
+                log.info("replies.replayed item=%s draft=%s", made.item_id, made.id)
+                return made
+        try:
+            return self._draft(item_id=item_id, text=text, author=author, send_at=send_at, source=source)
+        except IntegrityError:
+            # The same request, delivered twice at once: the other delivery made the draft.
+            made = self._made_by(source) if source is not None else None
+            if made is None:
+                raise
+            return made
+
+    def _made_by(self, source: str) -> Draft | None:
+        with self.db.session() as session:
+            return session.exec(select(Draft).where(Draft.source == source)).first()
+
+    def _draft(
+        self, *, item_id: int, text: str, author: str, send_at: datetime | None, source: str | None
+    ) -> Draft:
         with self.db.session() as session:
             item = get_item(session, item_id)
             ensure_open(item)
@@ -109,6 +140,7 @@ class Replies:
                 author=author,
                 send_at=send_at,
                 scheduled_by=author if send_at else None,
+                source=source,
             )
             session.add(draft)
             session.flush()

@@ -83,7 +83,12 @@ def _brands(services: Services, command: Command, user: str, body: dict[str, Any
 
 def _draft(services: Services, command: Command, user: str, body: dict[str, Any]) -> str:
     n = _item(services, command, body, rest_hint=" TEXT")
-    services.replies.draft(item_id=n, text=plain(command.rest), author=user, source=_source("command", body))
+    services.replies.draft(
+        item_id=n,
+        text=plain(command.rest, names=services.zones.name),
+        author=user,
+        source=_source("command", body),
+    )
     return strings.DRAFT_POSTED.format(n=n)
 
 

@@ -20,8 +20,13 @@ log = logging.getLogger(__name__)
 def register(app: App, *, services: Services) -> None:
     @app.event("message")
     def on_message(event: dict[str, Any], client: WebClient) -> None:
-        # Edits, joins, bot posts (our own notes included) are not drafts.
-        if event.get("subtype") or event.get("bot_id") or not event.get("user"):
+        # Edits, joins, bot posts (our own notes included) are not drafts; a thread reply
+        # also sent to the channel ("Also send to channel") is an ordinary reply.
+        if (
+            event.get("subtype") not in (None, "thread_broadcast")
+            or event.get("bot_id")
+            or not event.get("user")
+        ):
             return
         thread_ts = event.get("thread_ts")
         if not thread_ts or thread_ts == event.get("ts"):
@@ -46,7 +51,8 @@ def register(app: App, *, services: Services) -> None:
         try:
             services.replies.draft(
                 item_id=item_id,
-                text=plain(event.get("text", "")),
+                # Mentions in thread replies come as <@W111>: the draft names the person.
+                text=plain(event.get("text", ""), names=services.zones.name),
                 author=event["user"],
                 # Slack retries an event it thinks we missed: one message makes one draft.
                 source=f"message:{channel}:{event.get('ts')}",

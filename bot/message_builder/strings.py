@@ -145,3 +145,9 @@ FIX_TOKEN = "Reinstall the Slack app or set a valid SLACK_BOT_TOKEN, then restar
 FIX_BUG = "This is a bug in Social Inbox; the log has the details (event relay.task_crashed)."
 RETRIED_SLACK = "Sending {n} message(s) that Slack refused again, in order."
 NOTHING_PARKED = "Nothing is waiting: every message reached Slack."
+SLACK_MARKUP = (
+    "#{n}'s draft still holds Slack-only markup: {markup}. The customer would see it as is. "
+    "Edit the draft: write the person's name (`@Dana`) instead of a mention, the channel's name or "
+    "nothing instead of a channel link, leave out `@here`/`@channel`, and write links out "
+    "(`https://shop.com`). Then approve again."
+)

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from bot.brands import Brand, Brands
 from bot.clock import Clock
 from bot.message_builder import strings
-from bot.message_builder.format import duration, slack_date
+from bot.message_builder.format import duration, escape, slack_date
 from bot.message_builder.notes import rejected_note
 from bot.platforms.base import Platform
 from bot.relay.kinds import TaskKind
@@ -23,6 +23,7 @@ from bot.services.errors import UserError
 from bot.services.items import closed_meanwhile, ensure_open, get_item, refresh
 from bot.services.scope import brand_or_refuse
 from bot.services.transitions import Audit, move_draft, move_item
+from bot.slack_text import slack_only
 from bot.storage.db import Database
 from bot.storage.models import Draft, DraftStatus, Item, ItemState
 
@@ -193,6 +194,10 @@ class Replies:
         with self.db.session() as session:
             self._require_deciding(session, user, verb="approve", draft_id=draft_id, item_id=item_id)
             draft = self._decidable(session, draft_id=draft_id, item_id=item_id, verb="approved")
+            markup = slack_only(draft.text)
+            if markup:
+                shown = ", ".join(f"`{escape(m)}`" for m in markup)
+                raise UserError(strings.SLACK_MARKUP.format(n=draft.item_id, markup=shown))
             draft_id = draft.id
             now = self.clock.now()
             # Conditional update: of two approvers clicking at once, exactly one wins.

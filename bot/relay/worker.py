@@ -44,6 +44,9 @@ class Parking(Protocol):
 class Relay:
     lease = timedelta(seconds=60)
     max_backoff = timedelta(minutes=5)
+    # Slack unreachable: the whole worker waits (every task would fail the same way), and
+    # the first task is tried first again when Slack is back, so items keep their order.
+    max_outage_pause = timedelta(seconds=30)
     batch = 100
 
     def __init__(
@@ -67,6 +70,7 @@ class Relay:
         # Slack limits a method for the whole workspace: after a 429 nothing is sent until
         # Retry-After has passed, which also keeps items in the order they arrived.
         self._paused_until: datetime | None = None
+        self._outages = 0  # Slack unreachable this many times in a row
 
     @property
     def kinds(self) -> frozenset[TaskKind]:
@@ -152,6 +156,7 @@ class Relay:
                     break
                 continue
             self._done(task)
+            self._outages = 0
             completed += 1
             if self.parking is not None:
                 self.parking.delivered()
@@ -183,9 +188,21 @@ class Relay:
                         self.parking.parked(task, outcome)
                     except Exception:  # telling people must never stop the relay
                         log.exception("relay.notice_failed task=%s", task.id)
-            case Verdict.RETRY | Verdict.UNREACHABLE:
+            case Verdict.UNREACHABLE:
+                self._outages += 1
+                pause = min(timedelta(seconds=2 ** min(self._outages, 10) / 4), self.max_outage_pause)
+                self._paused_until = self.clock.now() + pause
+                log.warning(
+                    "relay.unreachable task=%s item=%s error=%s in=%ss",
+                    task.id,
+                    task.item_id,
+                    outcome.error,
+                    pause.total_seconds(),
+                )
+                self._release(task, delay=None, error=outcome.error)
+                return True
+            case Verdict.RETRY:
                 self._failed(task, outcome.error)
-                return outcome.verdict is Verdict.UNREACHABLE
         return False
 
     # -- bookkeeping ---------------------------------------------------------------
@@ -220,9 +237,13 @@ class Relay:
                 .order_by(col(SlackTask.id))
             ).first()
 
-    def _release(self, task: SlackTask, *, delay: timedelta | None) -> None:
+    def _release(self, task: SlackTask, *, delay: timedelta | None, error: str | None = None) -> None:
         with self.db.session() as session:
-            values: dict[str, Any] = {"claimed_until": None, "attempts": SlackTask.attempts - 1}
+            values: dict[str, Any] = {"claimed_until": None}
+            if error is None:  # not run: the claim does not count as an attempt
+                values["attempts"] = SlackTask.attempts - 1
+            else:
+                values["last_error"] = error[:500]
             if delay is not None:
                 values["not_before"] = self.clock.now() + delay
             session.execute(update(SlackTask).where(col(SlackTask.id) == task.id).values(**values))

@@ -9,7 +9,6 @@ import pytest
 from sqlmodel import col, select
 
 from bot.storage.models import SlackTask
-
 from tests.clock import FakeClock
 from tests.fakes.meta_webhooks import fb_comment_change
 from tests.fakes.slack_api import FakeSlack

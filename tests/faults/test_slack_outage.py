@@ -48,6 +48,8 @@ def test_slack_away_then_back_delivers_everything_in_order_once(
     bot = make_bot(clock=clock)
     assert bot.meta(_comment(1)).status_code == 200
     slack.wait_for(lambda: _numbers(bot) == ["#1"])
+    # Its answer read and recorded: an answer lost mid-flight is the one documented duplicate.
+    slack.wait_for(lambda: _attempts(bot) == 0, message="#1 recorded as posted")
 
     if outage == "503":
         slack.set_down(True)

@@ -207,10 +207,11 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
     platforms = PlatformRegistry(db=db, brands=brands, connected=build_platforms(settings, brands))
     threads = Threads(db=db, client=client)
     people = [p for p in (settings.owner_slack_user, *settings.approver_slack_users) if p]
+    notices = Notices(db=db, client=client, people=people)  # reports to `health`, built below
     relay = Relay(
         db=db,
         clock=clock,
-        parking=Notices(db=db, client=client, people=people),
+        parking=notices,
         runners={
             **ItemRunners(threads=threads, platforms=platforms).runners(),
             **DraftRunners(threads=threads, platforms=platforms).runners(),
@@ -244,6 +245,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
         platforms={name: c.platform for name, c in checks.items()},
         channels={name: c.channel for name, c in checks.items()},
     )
+    notices.report = health.report
     check_of = {(c.account.platform, c.account.external_id or "?"): name for name, c in checks.items()}
     services = Services(
         clock=clock,

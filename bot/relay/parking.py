@@ -4,7 +4,9 @@ A refusal about one message (msg_too_long, invalid_blocks, a bug) is told in the
 thread, or in its channel before the item is shown. A channel that refuses the bot
 (channel_not_found, not_in_channel, is_archived) cannot carry its own notice, so the owner
 and the approvers get a DM. A refused token reaches nobody in Slack: the log and the
-`slack` health check say it. One notice per error while tasks with that error are parked.
+`slack` health check say it (and /healthz answers 503, as for any Slack auth failure).
+Other refusals show in the `slack_messages` check: /healthz stays 200, since the bot
+works for everything else. One notice per error while tasks with that error are parked.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from bot.storage.models import Account, Item, ItemMessage, SlackTask
 log = logging.getLogger(__name__)
 
 Report = Callable[..., None]  # bot.health.Health.report(check, *, ok, error)
+CHECK_AUTH = "slack"  # essential: /healthz 503
+CHECK_MESSAGES = "slack_messages"  # shown, not essential
 
 FIXES = {
     "channel_not_found": strings.FIX_CHANNEL_NOT_FOUND,
@@ -54,16 +58,17 @@ class Notices:
     client: WebClient
     people: Sequence[str]  # the owner and the approvers: told by DM when a channel refuses the bot
     report: Report | None = None
-    _failing: bool = False
+    _failing: set[str] = field(default_factory=set)  # health checks this reported as failing
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def parked(self, task: SlackTask, outcome: Classified) -> None:
         channel = self._channel_of(task.item_id)
         where = f" in <#{channel}>" if channel and outcome.cause is Cause.CHANNEL else ""
         if self.report is not None:
+            check = CHECK_AUTH if outcome.cause is Cause.AUTH else CHECK_MESSAGES
             with self._lock:
-                self._failing = True
-            self.report("slack", ok=False, error=f"{outcome.error}{where}: {fix_for(outcome)}")
+                self._failing.add(check)
+            self.report(check, ok=False, error=f"{outcome.error}{where}: {fix_for(outcome)}")
         if self._already_told(task, outcome.error):
             return
         text = strings.SLACK_PARKED.format(
@@ -76,7 +81,7 @@ class Notices:
         self._by_dm(text)
 
     def delivered(self) -> None:
-        """A task went through: the `slack` check is well again once nothing is parked."""
+        """A task went through: the checks are well again once nothing is parked."""
         if self.report is None or not self._failing:
             return
         with self.db.session() as session:
@@ -86,8 +91,9 @@ class Notices:
         if left:
             return
         with self._lock:
-            self._failing = False
-        self.report("slack", ok=True)
+            recovered, self._failing = self._failing, set()
+        for check in sorted(recovered):
+            self.report(check, ok=True)
 
     # -- internals ----------------------------------------------------------------------------
 

@@ -41,6 +41,11 @@ def _parked(bot: Bot) -> list[tuple[int, str, str | None]]:
         return [(row.item_id, row.kind, row.last_error) for row in rows]
 
 
+def _healthz(bot: Bot) -> tuple[int, dict[str, Any]]:
+    answer = bot.http.get(bot.url + "/healthz", timeout=10)
+    return answer.status_code, answer.json()
+
+
 def _dms(slack: FakeSlack, user: str) -> list[str]:
     return [p["text"] for p in slack.posted(slack.dm_channel(user))]
 
@@ -68,6 +73,10 @@ def test_a_channel_refusing_the_bot_parks_its_items_tells_owner_and_approvers_on
         assert len(told) == 1, told  # once, although two items are parked
         assert error in told[0] and f"<#{FB_CHANNEL}>" in told[0] and "/social retry-slack" in told[0]
     assert not any(error in p["text"] for p in slack.posted(INBOX))
+    health = _healthz(bot)
+    assert health[0] == 200  # the bot works for everything else
+    check = health[1]["checks"]["slack_messages"]
+    assert check["ok"] is False and error in check["error"] and check["since"]
 
     # Fixed, then retried by a person: both go out, in order, once.
     slack.reopen_channel(FB_CHANNEL)
@@ -78,6 +87,8 @@ def test_a_channel_refusing_the_bot_parks_its_items_tells_owner_and_approvers_on
     assert _parked(bot) == []
     bot.runtime.relay.drain()
     assert len(slack.posted(FB_CHANNEL)) == 2
+    status, health = _healthz(bot)
+    assert status == 200 and health["checks"]["slack_messages"] == {"ok": True}
 
 
 def test_a_refused_message_is_told_in_its_channel_once_and_the_items_later_tasks_park_behind_it(
@@ -111,3 +122,5 @@ def test_a_revoked_token_parks_and_reaches_nobody_in_slack(make_bot: Any, slack:
     slack.wait_for(lambda: _parked(bot), message="the item parked")
     assert _parked(bot)[0][2] == "token_revoked"
     assert slack.posted() == []
+    status, health = _healthz(bot)
+    assert status == 503 and "token_revoked" in health["checks"]["slack"]["error"]

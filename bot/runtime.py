@@ -212,6 +212,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
         db=db,
         clock=clock,
         parking=notices,
+        lease=timedelta(seconds=settings.relay_lease_seconds),
         runners={
             **ItemRunners(threads=threads, platforms=platforms).runners(),
             **DraftRunners(threads=threads, platforms=platforms).runners(),

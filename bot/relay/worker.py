@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, true, update
 from sqlmodel import col, select
 
 from bot.clock import Clock
@@ -57,7 +57,10 @@ class Relay:
         runners: Mapping[TaskKind, Runner],
         name: str = "slack-relay",
         parking: Parking | None = None,
+        lease: timedelta | None = None,
     ) -> None:
+        if lease is not None:
+            self.lease = lease
         self.db = db
         self.clock = clock
         self.name = name
@@ -116,6 +119,20 @@ class Relay:
         if self._paused_until is not None and now < self._paused_until:
             return 0
         with self.db.session() as session:
+            # New items appear in the order they came: while an earlier item's post is held by
+            # another process (or by one that died, until its lease ends), later ones wait.
+            posting = session.exec(
+                select(func.min(SlackTask.id)).where(
+                    SlackTask.kind == TaskKind.POST_ITEM.value,
+                    col(SlackTask.done).is_(False),
+                    col(SlackTask.claimed_until) >= now,
+                )
+            ).one()
+            in_order = (
+                true()
+                if posting is None
+                else or_(col(SlackTask.kind) != TaskKind.POST_ITEM.value, col(SlackTask.id) < posting)
+            )
             ids = session.exec(
                 select(SlackTask.id)
                 .where(
@@ -124,6 +141,7 @@ class Relay:
                     col(SlackTask.failed_at).is_(None),
                     or_(col(SlackTask.not_before).is_(None), col(SlackTask.not_before) <= now),
                     or_(col(SlackTask.claimed_until).is_(None), col(SlackTask.claimed_until) < now),
+                    in_order,
                 )
                 .order_by(col(SlackTask.id))
                 .limit(self.batch)

@@ -10,20 +10,8 @@ from sqlmodel import col, select
 
 from bot.storage.models import SlackTask
 from tests.clock import FakeClock
-from tests.fakes.meta_webhooks import fb_comment_change
 from tests.fakes.slack_api import FakeSlack
-from tests.harness import ALICE, INBOX, PAGE_ID, Bot
-
-
-def _comment(n: int) -> dict[str, Any]:
-    return fb_comment_change(
-        page_id=PAGE_ID,
-        comment_id=f"555_{n}",
-        post_id="555",
-        message=f"comment {n}",
-        from_id="42",
-        from_name="Jane",
-    )
+from tests.harness import ALICE, INBOX, Bot, comment_change
 
 
 def _claimed(bot: Bot) -> list[int | None]:
@@ -46,7 +34,7 @@ def test_slack_away_then_back_delivers_everything_in_order_once(
 ) -> None:
     clock = FakeClock()
     bot = make_bot(clock=clock)
-    assert bot.meta(_comment(1)).status_code == 200
+    assert bot.meta(comment_change(1)).status_code == 200
     slack.wait_for(lambda: _numbers(bot) == ["#1"])
     # Its answer read and recorded: an answer lost mid-flight is the one documented duplicate.
     slack.wait_for(lambda: _attempts(bot) == 0, message="#1 recorded as posted")
@@ -56,7 +44,7 @@ def test_slack_away_then_back_delivers_everything_in_order_once(
     else:
         slack.stop()
     for n in range(2, 7):
-        assert bot.meta(_comment(n)).status_code == 200  # stored although Slack is away
+        assert bot.meta(comment_change(n)).status_code == 200  # stored although Slack is away
     bot.runtime.services.items.claim(item_id=1, user=ALICE)  # a note and an update for #1
     for _ in range(3):  # several rounds of the relay meeting the outage, time passing
         # An attempt in flight ends with a pause from the clock it reads: let it end first.

@@ -14,23 +14,11 @@ from sqlmodel import col, select
 
 from bot.storage.models import SlackTask
 from tests.fakes.graph_api import FakeGraph
-from tests.fakes.meta_webhooks import fb_comment_change
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.x_api import FakeX
-from tests.harness import BOB, INBOX, OWNER, PAGE_ID, TEAM_TOKEN, Bot
+from tests.harness import BOB, INBOX, OWNER, TEAM_TOKEN, Bot, comment_change
 
 FB_CHANNEL = "C0FACEBOOK"
-
-
-def _comment(n: int) -> dict[str, Any]:
-    return fb_comment_change(
-        page_id=PAGE_ID,
-        comment_id=f"555_{n}",
-        post_id="555",
-        message=f"comment {n}",
-        from_id="42",
-        from_name="Jane",
-    )
 
 
 def _parked(bot: Bot) -> list[tuple[int, str, str | None]]:
@@ -61,8 +49,8 @@ def test_a_channel_refusing_the_bot_parks_its_items_tells_owner_and_approvers_on
 ) -> None:
     bot = make_bot(facebook_slack_channel=FB_CHANNEL, owner_slack_user=OWNER, approver_slack_users=BOB)
     slack.close_channel(FB_CHANNEL, error)
-    assert bot.meta(_comment(1)).status_code == 200
-    assert bot.meta(_comment(2)).status_code == 200
+    assert bot.meta(comment_change(1)).status_code == 200
+    assert bot.meta(comment_change(2)).status_code == 200
     _x_item(bot, slack, x_api, "@shop still open?")
     # The X item in another channel is shown although the Facebook ones cannot be.
     slack.wait_for(lambda: len(bot.item_messages()) == 1, message="the X item")
@@ -98,7 +86,7 @@ def test_a_refused_message_is_told_in_its_channel_once_and_the_items_later_tasks
     slack.fail_next(
         path_contains="chat.postMessage", status=200, body={"ok": False, "error": "invalid_blocks"}
     )
-    assert bot.meta(_comment(1)).status_code == 200
+    assert bot.meta(comment_change(1)).status_code == 200
     slack.wait_for(lambda: _parked(bot), message="the item parked")
     notice = slack.wait_for(lambda: [p for p in slack.posted(INBOX) if "invalid_blocks" in p["text"]])
     assert len(notice) == 1 and "#1" in notice[0]["text"]
@@ -118,7 +106,7 @@ def test_a_refused_message_is_told_in_its_channel_once_and_the_items_later_tasks
 def test_a_revoked_token_parks_and_reaches_nobody_in_slack(make_bot: Any, slack: FakeSlack) -> None:
     bot = make_bot(owner_slack_user=OWNER)
     slack.revoke_token(TEAM_TOKEN)
-    assert bot.meta(_comment(1)).status_code == 200
+    assert bot.meta(comment_change(1)).status_code == 200
     slack.wait_for(lambda: _parked(bot), message="the item parked")
     assert _parked(bot)[0][2] == "token_revoked"
     assert slack.posted() == []

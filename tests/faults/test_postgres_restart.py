@@ -29,8 +29,8 @@ from tests.fakes.x_api import FakeX
 from tests.harness import APP_SECRET, Bot, facebook_comment, settings_for
 from tests.process import free_port
 
-BURST = 40
-RESTART_AFTER = 12
+BURST = 24
+RESTART_AFTER = 8
 
 
 def _bin_dir() -> Path | None:
@@ -92,7 +92,7 @@ def private_postgres() -> Iterator[PrivatePostgres]:
     server.stop()
 
 
-@pytest.mark.timeout(180)
+@pytest.mark.timeout(300)
 def test_postgres_restarted_mid_burst_loses_nothing_acknowledged(
     private_postgres: PrivatePostgres, slack: FakeSlack, x_api: FakeX, graph: FakeGraph
 ) -> None:
@@ -127,7 +127,7 @@ def test_postgres_restarted_mid_burst_loses_nothing_acknowledged(
         def shown() -> list[str]:
             return [m["text"].split()[0] for m in bot.item_messages()]
 
-        slack.wait_for(lambda: len(shown()) >= len(stored), timeout=60, message="every stored item in Slack")
+        slack.wait_for(lambda: len(shown()) >= len(stored), timeout=120, message="every stored item in Slack")
         assert len(shown()) == len(set(shown())), shown()  # none twice
     finally:
         bot.stop()

@@ -1,7 +1,7 @@
 """Parked relay tasks (`slacktask.failed_at`), one draft per Slack request (`draft.source`), mention names.
 
-Revision ID: 0005_slackside
-Revises: 0004
+Revision ID: 0006_slackside
+Revises: 0005_brands
 Create Date: 2026-11-26
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_slackside"
-down_revision: str | None = "0004"
+revision = "0006_slackside"
+down_revision: str | None = "0005_brands"
 branch_labels = None
 depends_on = None
 

@@ -22,11 +22,18 @@ def _users_info_for(slack: FakeSlack, user: str) -> int:
     return len([c for c in slack.calls_to("users.info") if c.params.get("user") == user])
 
 
+def _recorded(bot: Bot, slack: FakeSlack, root: dict[str, Any]) -> None:
+    """The bot has recorded the item's message (Slack showing it comes a moment earlier)."""
+    items = bot.runtime.services.items
+    slack.wait_for(lambda: items.item_in_thread(channel=INBOX, thread_ts=root["ts"]), message="#1 recorded")
+
+
 def test_a_mention_in_a_thread_reply_reads_as_the_persons_name_and_is_looked_up_once(
     bot: Bot, slack: FakeSlack, graph: FakeGraph
 ) -> None:
     slack.set_user("W0DANA", tz="Europe/Paris", name="dana", real_name="Dana Scully")
     root = bot.facebook_item(graph, text="Who handles refunds?")
+    _recorded(bot, slack, root)
     bot.thread_message(channel=INBOX, thread_ts=root["ts"], text="<@W0DANA> will call you today")
     slack.wait_for(lambda: _drafts(bot), message="the draft")
     assert _drafts(bot)[-1][0] == "@Dana Scully will call you today"
@@ -41,6 +48,7 @@ def test_a_draft_with_slack_only_markup_is_refused_at_approval_with_what_to_chan
 ) -> None:
     bot = make_bot(approver_slack_users=BOB)
     root = bot.facebook_item(graph, text="Who handles refunds?")
+    _recorded(bot, slack, root)
     # Nobody can name this member (users.info fails): the draft keeps Slack's token, not an id.
     slack.fail_next(path_contains="users.info", status=200, body={"ok": False, "error": "user_not_found"})
     bot.thread_message(channel=INBOX, thread_ts=root["ts"], text="<@W0GONE> will call you")
@@ -69,6 +77,7 @@ def test_a_thread_reply_also_sent_to_the_channel_is_a_draft(
     bot: Bot, slack: FakeSlack, graph: FakeGraph
 ) -> None:
     root = bot.facebook_item(graph, text="Do you ship to Canada?")
+    _recorded(bot, slack, root)
     ts = f"{time.time():.6f}"
     bot.event(
         {

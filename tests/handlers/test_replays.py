@@ -29,8 +29,15 @@ def _draft_messages(slack: FakeSlack, root: dict[str, Any]) -> list[dict[str, An
     return [m for m in slack.thread(INBOX, root["ts"]) if "Draft reply" in m.get("text", "")]
 
 
+def _recorded(bot: Bot, slack: FakeSlack, root: dict[str, Any]) -> None:
+    """The bot has recorded the item's message (Slack showing it comes a moment earlier)."""
+    items = bot.runtime.services.items
+    slack.wait_for(lambda: items.item_in_thread(channel=INBOX, thread_ts=root["ts"]), message="#1 recorded")
+
+
 def test_a_retried_thread_message_event_makes_one_draft(bot: Bot, slack: FakeSlack, graph: FakeGraph) -> None:
     root = bot.facebook_item(graph, text="Do you ship to Canada?")
+    _recorded(bot, slack, root)
     ts = f"{time.time():.6f}"
     body = json.dumps(
         {
@@ -64,6 +71,7 @@ def test_a_retried_thread_message_event_makes_one_draft(bot: Bot, slack: FakeSla
 
 def test_a_replayed_draft_command_makes_one_draft(bot: Bot, slack: FakeSlack, graph: FakeGraph) -> None:
     root = bot.facebook_item(graph, text="Do you ship to Canada?")
+    _recorded(bot, slack, root)
     body = command_body(slack, "draft 1 Yes, we do!", user=ALICE, name="replayed")
     for _ in range(2):
         assert bot.post_slack(body, content_type="application/x-www-form-urlencoded").status_code == 200
@@ -82,6 +90,7 @@ def test_a_replayed_reply_modal_submission_makes_one_draft(
     bot: Bot, slack: FakeSlack, graph: FakeGraph
 ) -> None:
     root = bot.facebook_item(graph, text="Do you ship to Canada?")
+    _recorded(bot, slack, root)
     payload = {
         "type": "view_submission",
         "user": {"id": ALICE, "username": "alice", "team_id": FakeSlack.TEAM_ID},
@@ -111,6 +120,7 @@ def test_two_deliveries_of_one_message_at_once_make_one_draft(
     bot: Bot, slack: FakeSlack, graph: FakeGraph
 ) -> None:
     root = bot.facebook_item(graph, text="Do you ship to Canada?")
+    _recorded(bot, slack, root)
     replies = bot.runtime.services.replies
     barrier = threading.Barrier(4)
     made: list[int | None] = []

@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     )
     # How often every platform's credentials (and Slack's) are checked; see bot/health.py.
     health_check_minutes: float = Field(default=10, gt=0)
+    # How long a process holds a Slack task it is running; a process that dies mid-task
+    # delays that task (and its item's later ones) by at most this long.
+    relay_lease_seconds: float = Field(default=60, ge=1, le=3600)
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_inbox_channel", mode="before")
     @classmethod

@@ -39,12 +39,14 @@ from bot.platforms.facebook import FacebookPlatform
 from bot.platforms.graph import GraphClient
 from bot.platforms.instagram import InstagramPlatform
 from bot.platforms.x import XPlatform
+from bot.relay.parking import Notices
 from bot.relay.runners.drafts import DraftRunners
 from bot.relay.runners.items import ItemRunners, PermalinkRunners
 from bot.relay.runners.owner import OwnerRunners
 from bot.relay.runners.threads import Threads
 from bot.relay.worker import Relay
 from bot.services.accounts import Connected, PlatformRegistry
+from bot.services.deliveries import Deliveries
 from bot.services.first_response import FirstResponse, clocks_by_brand
 from bot.services.home import Home
 from bot.services.ingest import Ingestor
@@ -215,9 +217,13 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
     threads = Threads(db=db, client=client)
     # The relay renders the clock and the clock wakes the relay: the wake is wired once both exist.
     first_response = FirstResponse(db=db, clock=clock, policy_for=clocks_by_brand(brands))
+    people = [p for p in (settings.owner_slack_user, *settings.approver_slack_users) if p]
+    notices = Notices(db=db, client=client, people=people)  # reports to `health`, built below
     relay = Relay(
         db=db,
         clock=clock,
+        parking=notices,
+        lease=timedelta(seconds=settings.relay_lease_seconds),
         runners={
             **ItemRunners(threads=threads, platforms=platforms, clock_label=first_response.label).runners(),
             **DraftRunners(threads=threads, platforms=platforms).runners(),
@@ -255,6 +261,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
         platforms={name: c.platform for name, c in checks.items()},
         channels={name: c.channel for name, c in checks.items()},
     )
+    notices.report = health.report
     check_of = {(c.account.platform, c.account.external_id or "?"): name for name, c in checks.items()}
     services = Services(
         clock=clock,
@@ -293,6 +300,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
             brands=brands,
             health=lambda platform, ident: health.status(check_of.get((platform, ident), "")),
         ),
+        deliveries=Deliveries(db=db, wake=relay.wake),
     )
     # One poller per account, each with its own cursor (the key names the account).
     pollers = {

@@ -96,7 +96,7 @@ def _slack_body_readable(body: bytes, content_type: str) -> bool:
         text = body.decode("utf-8")
         if content_type.startswith("application/json"):
             return isinstance(json.loads(text), dict)
-        payload = parse_qs(text).get("payload")
+        payload = parse_qs(text, keep_blank_values=True).get("payload")
         return payload is None or isinstance(json.loads(payload[0]), dict)
     except (ValueError, RecursionError):
         return False

@@ -216,7 +216,13 @@ def answer(services: Services, body: dict[str, Any], client: WebClient) -> None:
 
 def use_as_reply(services: Services, body: dict[str, Any], client: WebClient) -> str:
     question = services.owner.question(_question_id(services, body))
-    services.replies.draft(item_id=question.item_id, text=question.answer or "", author=body["user"]["id"])
+    trigger = body.get("trigger_id")
+    services.replies.draft(
+        item_id=question.item_id,
+        text=question.answer or "",
+        author=body["user"]["id"],
+        source=f"action:{trigger}" if trigger else None,
+    )
     return strings.USED_AS_REPLY.format(n=question.item_id)
 
 

@@ -53,6 +53,12 @@ def _item(services: Services, command: Command, body: dict[str, Any], *, rest_hi
     return n
 
 
+def _source(kind: str, body: dict[str, Any]) -> str | None:
+    """A replay of one signed request carries its trigger_id again; a new invocation never does."""
+    trigger = body.get("trigger_id")
+    return f"{kind}:{trigger}" if trigger else None
+
+
 Handler = Callable[["Services", Command, str, dict[str, Any]], "str | list[dict[str, Any]]"]
 
 
@@ -78,7 +84,12 @@ def _brands(services: Services, command: Command, user: str, body: dict[str, Any
 
 def _draft(services: Services, command: Command, user: str, body: dict[str, Any]) -> str:
     n = _item(services, command, body, rest_hint=" TEXT")
-    services.replies.draft(item_id=n, text=plain(command.rest), author=user)
+    services.replies.draft(
+        item_id=n,
+        text=plain(command.rest, names=services.zones.name),
+        author=user,
+        source=_source("command", body),
+    )
     return strings.DRAFT_POSTED.format(n=n)
 
 
@@ -176,6 +187,11 @@ def _report(services: Services, command: Command, user: str, body: dict[str, Any
     return strings.REPORT_POSTED.format(days=days)
 
 
+def _retry_slack(services: Services, command: Command, user: str, body: dict[str, Any]) -> str:
+    count = services.deliveries.retry_parked(user=user)
+    return strings.RETRIED_SLACK.format(n=count) if count else strings.NOTHING_PARKED
+
+
 HANDLERS: dict[str, Handler] = {
     "help": _help,
     "inbox": _inbox,
@@ -193,6 +209,7 @@ HANDLERS: dict[str, Handler] = {
     "spam": _close(spam=True),
     "snippet": _snippet,
     "report": _report,
+    "retry-slack": _retry_slack,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.clock import Clock
+from bot.services.deliveries import Deliveries
 from bot.services.first_response import FirstResponse
 from bot.services.home import Home
 from bot.services.items import Items
@@ -34,3 +35,4 @@ class Services:
     zones: TimeZones
     owner: Owner
     scope: Scope  # which brand an item belongs to, and where it may be acted on
+    deliveries: Deliveries

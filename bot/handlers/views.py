@@ -79,6 +79,8 @@ def _reply(services: Services, view: dict[str, Any], meta: dict[str, Any], user:
         text=_text(view, BlockId.REPLY_TEXT),
         author=user,
         send_at=send_at,
+        # A modal is submitted once: a replay of the submission carries the same view id.
+        source=f"view:{view['id']}" if view.get("id") else None,
     )
 
 

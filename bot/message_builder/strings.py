@@ -12,6 +12,7 @@ HELP = """*Social Inbox* — `/social <subcommand>`; every subcommand names the 
 • `ignore N` · `spam N` — close #N without a reply
 • `report [7d|30d]` — response times and volume, posted in this channel with a chart
 • `snippet add NAME TEXT` · `snippet list` · `snippet delete NAME` — saved replies for the Reply window
+• `retry-slack` — send again what Slack refused, once the cause is fixed (a channel, the token)
 • `help` — this message"""
 
 UNKNOWN_SUBCOMMAND = "I don't know `{sub}`. Try `/social help` for the list, e.g. `/social draft 12 Thanks, we ship to Canada!`"
@@ -168,3 +169,27 @@ SEND_ANYWAY_WHO = "Only <@{author}>, who drafted it, or an approver can send a h
 REPORT_USAGE = "Say which period: `/social report 7d` (the default) or `/social report 30d`."
 REPORT_POSTED = "Report for the last {days} days posted in this channel."
 REPORT_FAILED = "The report could not be posted here ({error}); invite the bot to this channel and try again."
+SLACK_PARKED = (
+    ":warning: Slack refused a message about #{n}{where}: `{error}`. {fix} "
+    "Other items are not held up. Once fixed, type `/social retry-slack` to send what waits."
+)
+FIX_CHANNEL_NOT_FOUND = (
+    "The channel no longer exists: set the account's channel to one that does and restart the bot."
+)
+FIX_NOT_IN_CHANNEL = "Invite the bot to the channel (`/invite @Social Inbox`)."
+FIX_IS_ARCHIVED = (
+    "The channel is archived: unarchive it, or point the account at another channel and restart the bot."
+)
+FIX_REFUSED_MESSAGE = (
+    "Slack will not take this message as it is; the text of the item is in the database and the log names it."
+)
+FIX_TOKEN = "Reinstall the Slack app or set a valid SLACK_BOT_TOKEN, then restart the bot."
+FIX_BUG = "This is a bug in Social Inbox; the log has the details (event relay.task_crashed)."
+RETRIED_SLACK = "Sending {n} message(s) that Slack refused again, in order."
+NOTHING_PARKED = "Nothing is waiting: every message reached Slack."
+SLACK_MARKUP = (
+    "#{n}'s draft still holds Slack-only markup: {markup}. The customer would see it as is. "
+    "Edit the draft: write the person's name (`@Dana`) instead of a mention, the channel's name or "
+    "nothing instead of a channel link, leave out `@here`/`@channel`, and write links out "
+    "(`https://shop.com`). Then approve again."
+)

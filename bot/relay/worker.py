@@ -5,7 +5,10 @@ worker. A task is claimed with a lease (an atomic conditional UPDATE, so two pro
 never run the same one), run, and marked done. Outages, 429s and crashes only delay a
 task: it stays in the table until it has run. Tasks of one item run in order, and a
 reply's thread waits for its root item's message. What an exception means is decided in
-`bot.relay.errors.classify`.
+`bot.relay.errors.classify`. A task Slack refuses for good (or that hits a bug) is parked:
+kept undone with `failed_at` and its error, told to people once by `Parking`, and never
+claimed again until someone retries it; the item's later tasks are parked behind it, so
+its order holds and nothing waits in silence, while other items carry on.
 """
 
 from __future__ import annotations
@@ -14,13 +17,13 @@ import logging
 import threading
 from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, true, update
 from sqlmodel import col, select
 
 from bot.clock import Clock
-from bot.relay.errors import Classified, Verdict, classify
+from bot.relay.errors import Cause, Classified, Verdict, classify
 from bot.relay.kinds import TaskKind
 from bot.storage.db import Database
 from bot.storage.models import SlackTask
@@ -30,9 +33,20 @@ log = logging.getLogger(__name__)
 Runner = Callable[[SlackTask], None]
 
 
+class Parking(Protocol):
+    """Who hears about parked tasks (bot.relay.parking.Notices)."""
+
+    def parked(self, task: SlackTask, outcome: Classified) -> None: ...
+
+    def delivered(self) -> None: ...
+
+
 class Relay:
     lease = timedelta(seconds=60)
     max_backoff = timedelta(minutes=5)
+    # Slack unreachable: the whole worker waits (every task would fail the same way), and
+    # the first task is tried first again when Slack is back, so items keep their order.
+    max_outage_pause = timedelta(seconds=30)
     batch = 100
 
     def __init__(
@@ -42,10 +56,15 @@ class Relay:
         clock: Clock,
         runners: Mapping[TaskKind, Runner],
         name: str = "slack-relay",
+        parking: Parking | None = None,
+        lease: timedelta | None = None,
     ) -> None:
+        if lease is not None:
+            self.lease = lease
         self.db = db
         self.clock = clock
         self.name = name
+        self.parking = parking
         self._runners = dict(runners)
         self._kinds: Collection[str] = sorted(kind.value for kind in self._runners)
         self._event = threading.Event()
@@ -54,6 +73,7 @@ class Relay:
         # Slack limits a method for the whole workspace: after a 429 nothing is sent until
         # Retry-After has passed, which also keeps items in the order they arrived.
         self._paused_until: datetime | None = None
+        self._outages = 0  # Slack unreachable this many times in a row
 
     @property
     def kinds(self) -> frozenset[TaskKind]:
@@ -99,13 +119,29 @@ class Relay:
         if self._paused_until is not None and now < self._paused_until:
             return 0
         with self.db.session() as session:
+            # New items appear in the order they came: while an earlier item's post is held by
+            # another process (or by one that died, until its lease ends), later ones wait.
+            posting = session.exec(
+                select(func.min(SlackTask.id)).where(
+                    SlackTask.kind == TaskKind.POST_ITEM.value,
+                    col(SlackTask.done).is_(False),
+                    col(SlackTask.claimed_until) >= now,
+                )
+            ).one()
+            in_order = (
+                true()
+                if posting is None
+                else or_(col(SlackTask.kind) != TaskKind.POST_ITEM.value, col(SlackTask.id) < posting)
+            )
             ids = session.exec(
                 select(SlackTask.id)
                 .where(
                     col(SlackTask.done).is_(False),
                     col(SlackTask.kind).in_(self._kinds),
+                    col(SlackTask.failed_at).is_(None),
                     or_(col(SlackTask.not_before).is_(None), col(SlackTask.not_before) <= now),
                     or_(col(SlackTask.claimed_until).is_(None), col(SlackTask.claimed_until) < now),
+                    in_order,
                 )
                 .order_by(col(SlackTask.id))
                 .limit(self.batch)
@@ -118,25 +154,33 @@ class Relay:
             task = self._claim(task_id)
             if task is None:
                 continue
-            if task.item_id in held or self._has_earlier(task):
-                held.add(task.item_id)
+            if task.item_id in held:
                 self._release(task, delay=None)
+                continue
+            earlier = self._earlier(task)
+            if earlier is not None:
+                held.add(task.item_id)
+                if earlier.failed_at is None:
+                    self._release(task, delay=None)
+                else:  # behind a parked task: parked too, so nothing waits in silence
+                    self._park(task, f"after task {earlier.id}: {earlier.last_error}")
                 continue
             try:
                 self._runners[TaskKind(task.kind)](task)
             except Exception as exc:
                 outcome = classify(exc)
-                if outcome is None:
-                    raise
                 held.add(task.item_id)
-                if self._settle(task, outcome):
+                if self._settle(task, outcome, exc):
                     break
                 continue
             self._done(task)
+            self._outages = 0
             completed += 1
+            if self.parking is not None:
+                self.parking.delivered()
         return completed
 
-    def _settle(self, task: SlackTask, outcome: Classified) -> bool:
+    def _settle(self, task: SlackTask, outcome: Classified, exc: Exception) -> bool:
         """Record a failed run; True when the rest of the batch should wait too."""
         match outcome.verdict:
             case Verdict.WAIT:
@@ -148,10 +192,35 @@ class Relay:
                 log.warning("relay.rate_limited retry_after=%ss", retry_after)
                 return True
             case Verdict.PERMANENT:
-                self._give_up(task, outcome.error)
-            case Verdict.RETRY | Verdict.UNREACHABLE:
+                if outcome.cause is Cause.BUG:
+                    log.error(
+                        "relay.task_crashed task=%s kind=%s item=%s",
+                        task.id,
+                        task.kind,
+                        task.item_id,
+                        exc_info=exc,
+                    )
+                self._park(task, outcome.error)
+                if self.parking is not None:
+                    try:
+                        self.parking.parked(task, outcome)
+                    except Exception:  # telling people must never stop the relay
+                        log.exception("relay.notice_failed task=%s", task.id)
+            case Verdict.UNREACHABLE:
+                self._outages += 1
+                pause = min(timedelta(seconds=2 ** min(self._outages, 10) / 4), self.max_outage_pause)
+                self._paused_until = self.clock.now() + pause
+                log.warning(
+                    "relay.unreachable task=%s item=%s error=%s in=%ss",
+                    task.id,
+                    task.item_id,
+                    outcome.error,
+                    pause.total_seconds(),
+                )
+                self._release(task, delay=None, error=outcome.error)
+                return True
+            case Verdict.RETRY:
                 self._failed(task, outcome.error)
-                return outcome.verdict is Verdict.UNREACHABLE
         return False
 
     # -- bookkeeping ---------------------------------------------------------------
@@ -172,23 +241,27 @@ class Relay:
                 return None
             return session.get(SlackTask, task_id)
 
-    def _has_earlier(self, task: SlackTask) -> bool:
+    def _earlier(self, task: SlackTask) -> SlackTask | None:
+        """The item's first task before this one that has not run (parked ones included)."""
         with self.db.session() as session:
-            return (
-                session.exec(
-                    select(SlackTask.id).where(
-                        SlackTask.item_id == task.item_id,
-                        col(SlackTask.kind).in_(self._kinds),
-                        col(SlackTask.done).is_(False),
-                        col(SlackTask.id) < task.id,
-                    )
-                ).first()
-                is not None
-            )
+            return session.exec(
+                select(SlackTask)
+                .where(
+                    SlackTask.item_id == task.item_id,
+                    col(SlackTask.kind).in_(self._kinds),
+                    col(SlackTask.done).is_(False),
+                    col(SlackTask.id) < task.id,
+                )
+                .order_by(col(SlackTask.id))
+            ).first()
 
-    def _release(self, task: SlackTask, *, delay: timedelta | None) -> None:
+    def _release(self, task: SlackTask, *, delay: timedelta | None, error: str | None = None) -> None:
         with self.db.session() as session:
-            values: dict[str, Any] = {"claimed_until": None, "attempts": SlackTask.attempts - 1}
+            values: dict[str, Any] = {"claimed_until": None}
+            if error is None:  # not run: the claim does not count as an attempt
+                values["attempts"] = SlackTask.attempts - 1
+            else:
+                values["last_error"] = error[:500]
             if delay is not None:
                 values["not_before"] = self.clock.now() + delay
             session.execute(update(SlackTask).where(col(SlackTask.id) == task.id).values(**values))
@@ -201,13 +274,13 @@ class Relay:
                 .values(done=True, claimed_until=None, last_error=None)
             )
 
-    def _give_up(self, task: SlackTask, error: str) -> None:
-        log.warning("relay.gave_up task=%s kind=%s item=%s error=%s", task.id, task.kind, task.item_id, error)
+    def _park(self, task: SlackTask, error: str) -> None:
+        log.warning("relay.parked task=%s kind=%s item=%s error=%s", task.id, task.kind, task.item_id, error)
         with self.db.session() as session:
             session.execute(
                 update(SlackTask)
                 .where(col(SlackTask.id) == task.id)
-                .values(done=True, claimed_until=None, last_error=error[:500])
+                .values(claimed_until=None, failed_at=self.clock.now(), last_error=error[:500])
             )
 
     def _failed(self, task: SlackTask, error: str) -> None:

@@ -7,12 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.brands import Brand, Brands
 from bot.clock import Clock
 from bot.message_builder import strings
-from bot.message_builder.format import duration, slack_date
+from bot.message_builder.format import duration, escape, slack_date
 from bot.message_builder.notes import rejected_note
 from bot.platforms.base import Platform
 from bot.relay.kinds import TaskKind
@@ -22,6 +23,7 @@ from bot.services.errors import UserError
 from bot.services.items import closed_meanwhile, ensure_open, get_item, refresh
 from bot.services.scope import brand_or_refuse
 from bot.services.transitions import Audit, move_draft, move_item
+from bot.slack_text import slack_only
 from bot.storage.db import Database
 from bot.storage.models import Draft, DraftStatus, Item, ItemState
 
@@ -90,7 +92,37 @@ class Replies:
             )
         return text
 
-    def draft(self, *, item_id: int, text: str, author: str, send_at: datetime | None = None) -> Draft:
+    def draft(
+        self,
+        *,
+        item_id: int,
+        text: str,
+        author: str,
+        send_at: datetime | None = None,
+        source: str | None = None,
+    ) -> Draft:
+        """`source` names the Slack request that made it: a retry or replay of it returns the same draft."""
+        if source is not None:
+            made = self._made_by(source)
+            if made is not None:
+                log.info("replies.replayed item=%s draft=%s", made.item_id, made.id)
+                return made
+        try:
+            return self._draft(item_id=item_id, text=text, author=author, send_at=send_at, source=source)
+        except IntegrityError:
+            # The same request, delivered twice at once: the other delivery made the draft.
+            made = self._made_by(source) if source is not None else None
+            if made is None:
+                raise
+            return made
+
+    def _made_by(self, source: str) -> Draft | None:
+        with self.db.session() as session:
+            return session.exec(select(Draft).where(Draft.source == source)).first()
+
+    def _draft(
+        self, *, item_id: int, text: str, author: str, send_at: datetime | None, source: str | None
+    ) -> Draft:
         with self.db.session() as session:
             item = get_item(session, item_id)
             ensure_open(item)
@@ -115,6 +147,7 @@ class Replies:
                 author=author,
                 send_at=send_at,
                 scheduled_by=author if send_at else None,
+                source=source,
             )
             session.add(draft)
             session.flush()
@@ -167,6 +200,10 @@ class Replies:
         with self.db.session() as session:
             self._require_deciding(session, user, verb="approve", draft_id=draft_id, item_id=item_id)
             draft = self._decidable(session, draft_id=draft_id, item_id=item_id, verb="approved")
+            markup = slack_only(draft.text)
+            if markup:
+                shown = ", ".join(f"`{escape(m)}`" for m in markup)
+                raise UserError(strings.SLACK_MARKUP.format(n=draft.item_id, markup=shown))
             draft_id = draft.id
             now = self.clock.now()
             # Conditional update: of two approvers clicking at once, exactly one wins.

@@ -149,6 +149,8 @@ class SlackTask(SQLModel, table=True):
     not_before: datetime | None = None  # None: due at once (whatever the clock says)
     claimed_until: datetime | None = None
     last_error: str | None = None
+    # Parked: Slack refused it for good (or a bug broke it); not run again until someone retries.
+    failed_at: datetime | None = Field(default=None, index=True)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -160,6 +162,8 @@ class PollCursor(SQLModel, table=True):
 
 class Draft(SQLModel, table=True):
     """A reply: drafted, approved, then published once through the outbox."""
+
+    __table_args__ = (UniqueConstraint("source", name="uq_draft_source"),)
 
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="item.id", index=True)
@@ -185,6 +189,9 @@ class Draft(SQLModel, table=True):
     last_error: str | None = None
     # When someone chose Send anyway on a held draft: later customer messages count from here.
     confirmed_at: datetime | None = None
+    # What made it (a thread message's channel and ts, a command's trigger_id): Slack's
+    # retries and replays of one request make one draft.
+    source: str | None = None
 
 
 class OwnerQuestion(SQLModel, table=True):
@@ -202,10 +209,11 @@ class OwnerQuestion(SQLModel, table=True):
 
 
 class UserProfile(SQLModel, table=True):
-    """Cache of a Slack user's time zone (users.info `tz`)."""
+    """Cache of a Slack user's time zone and the name a mention of them reads as (users.info)."""
 
     user_id: str = Field(primary_key=True)
     tz: str
+    name: str | None = None
     fetched_at: datetime = Field(default_factory=utcnow)
 
 

@@ -106,6 +106,8 @@ class FakeSlack(FakeServer):
         self._revoked: set[str] = set()
         # Where apps.connections.open sends the app (a tests.fakes.socket_mode.FakeSocketMode).
         self.socket_mode_url: str | None = None
+        # Channels that refuse the bot's messages, with the error Slack documents for the case.
+        self._closed: dict[str, str] = {}
         self._methods: dict[str, Handler] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
@@ -186,6 +188,18 @@ class FakeSlack(FakeServer):
         """Serve requests under a path outside /api/ (upload URLs); ``handler`` runs under the lock."""
         with self._cond:
             self._paths[prefix] = handler
+
+    def close_channel(self, channel: str, error: str) -> None:
+        """Make ``channel`` refuse the bot: ``channel_not_found`` (deleted or never seen),
+        ``not_in_channel`` (the bot was removed) or ``is_archived`` (archived), as
+        chat.postMessage and chat.update answer in each case."""
+        assert error in ("channel_not_found", "not_in_channel", "is_archived"), error
+        with self._cond:
+            self._closed[channel] = error
+
+    def reopen_channel(self, channel: str) -> None:
+        with self._cond:
+            self._closed.pop(channel, None)
 
     def response_url(self, name: str) -> str:
         """A response_url on the fake for interaction payloads; posts to it land in :meth:`responses`."""
@@ -390,6 +404,8 @@ class FakeSlack(FakeServer):
         channel = payload.get("channel")
         if not channel:
             return _err("channel_not_found")
+        if str(channel) in self._closed:
+            return _err(self._closed[str(channel)])
         error = self._message_error(payload.get("text"), payload.get("blocks"), payload.get("attachments"))
         if error:
             return error
@@ -418,6 +434,8 @@ class FakeSlack(FakeServer):
         channel, ts = payload.get("channel"), payload.get("ts")
         if not channel:
             return _err("channel_not_found")
+        if str(channel) in self._closed:
+            return _err(self._closed[str(channel)])
         channel_id = self.dm_channel(str(channel))
         stored = self.messages.get((channel_id, str(ts)))
         if stored is None:

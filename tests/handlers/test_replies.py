@@ -42,7 +42,11 @@ def _ig_item(bot: Bot, slack: FakeSlack, graph: FakeGraph) -> dict[str, Any]:
             from_id="77",
         )
     )
-    return slack.wait_for(lambda: bot.item_messages() and bot.item_messages()[0])
+    root: dict[str, Any] = slack.wait_for(lambda: bot.item_messages() and bot.item_messages()[0])
+    # Replied to in its thread next: the bot must have recorded the message Slack shows.
+    items = bot.runtime.services.items
+    slack.wait_for(lambda: items.item_in_thread(channel=INBOX, thread_ts=root["ts"]), message="recorded")
+    return root
 
 
 def _x_item(bot: Bot, slack: FakeSlack, x_api: FakeX) -> tuple[dict[str, Any], str]:

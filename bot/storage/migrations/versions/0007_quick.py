@@ -1,7 +1,7 @@
 """The first-response clock on items (due, nudge, sent-once marks, next re-render) and saved replies; when a held draft was confirmed; weekly reports claimed once.
 
-Revision ID: 0006_quick
-Revises: 0005_brands
+Revision ID: 0007_quick
+Revises: 0006_slackside
 Create Date: 2026-11-26 14:19:41.577186
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_quick"
-down_revision: str | None = "0005_brands"
+revision = "0007_quick"
+down_revision: str | None = "0006_slackside"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,8 @@
 """``python -m bench``: webhook answer latency and item-to-Slack latency against a real bot on loopback.
 
-``python -m bench [all|inbox|replies|schedule]``: ``inbox`` is the part described below; ``replies``
-(issue 3) and ``schedule`` (issue 4) are in ``bench/parts.py``. The default runs all three.
+``python -m bench [all|inbox|replies|schedule|answer]``: ``inbox`` is the part described below; ``replies``
+(issue 3) and ``schedule`` (issue 4) are in ``bench/parts.py``; ``answer`` (issue 12: the Home view and
+the report with 100,000 items) is ``bench/answer_quickly.py``. The default runs them all.
 
 Prints figures next to the targets; asserts nothing. Phases, on one bot and one fresh database:
 
@@ -36,7 +37,7 @@ from pathlib import Path
 
 from sqlalchemy import make_url
 
-from bench import busy, clients, parts
+from bench import answer_quickly, brands_bench, busy, clients, parts
 from bench.clients import Delivery, Sent
 from bench.instruments import Stopwatch, TimedSlack, tune_fake
 from bench.load import (
@@ -56,7 +57,7 @@ from tests.harness import settings_for, temporary_schema
 
 ANSWER_TARGET_MS = 50.0  # p99 of the webhook's answer
 SLACK_TARGET_MS = 2000.0  # webhook-200 -> the item's message in Slack, when Slack is not rate limiting
-PARTS = ("all", "inbox", "replies", "schedule", "busy")
+PARTS = ("all", "inbox", "replies", "schedule", "answer", "brands", "busy")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -67,7 +68,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="all",
         choices=PARTS,
         help="which part to run: inbox (webhooks, issue 2), replies (issue 3), schedule (issue 4), "
-        "busy (busy days, issue 10); default all",
+        "brands (1 brand against 20 brands x 3 accounts, issue 11), busy (busy days, issue 10); "
+        "default all",
     )
     parser.add_argument(
         "--replies", type=int, default=100, help="draft commands and Approve clicks (replies part)"
@@ -401,6 +403,18 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.part in ("all", "busy"):
         tables.append(busy_day(args))
+    if args.part in ("all", "answer"):
+        tables.append(
+            [
+                "Answer quickly (issue 12), SQLite file",
+                "",
+                "| metric | target | measured |",
+                "|---|---|---|",
+                *answer_quickly.run(),
+            ]
+        )
+    if args.part in ("all", "brands"):
+        tables.append(brands_bench.run(burst=args.burst, n_clients=args.clients, threads=args.threads))
     print(f"\n(run took {time.perf_counter() - began:.1f} s)")
     for lines in tables:
         print()

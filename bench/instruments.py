@@ -160,8 +160,8 @@ def instrument(runtime: Runtime, web: Any, watch: Stopwatch) -> None:
     web.wsgi_app = timed_wsgi
     _time(watch, runtime.ingestor, "ingest", "ingest")
     _time(watch, runtime.relay_client, "chat_postMessage", "slack.chat_postMessage")
-    for name, platform in runtime.platforms.items():
-        _time(watch, platform, "permalink", f"graph.permalink.{name}")
+    for connected in runtime.platforms:
+        _time(watch, connected.platform, "permalink", f"graph.permalink.{connected.account.platform}")
 
     relay = runtime.relay
     drain = relay.drain

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections.abc import Sequence
 from urllib.parse import urlencode
 
 from sqlmodel import col, select
@@ -48,11 +49,17 @@ class BenchBot(Served):
         return {external_id: item_id for external_id, item_id in rows if item_id is not None}
 
 
-def make_deliveries(graph: FakeGraph, *, post: int, count: int) -> list[Delivery]:
-    """Distinct signed top-level comments on Page post ``post``; the Graph fake knows each comment."""
-    post_id = f"{PAGE_ID}_{post}"
+def make_deliveries(
+    graph: FakeGraph, *, post: int, count: int, pages: Sequence[str] = (PAGE_ID,)
+) -> list[Delivery]:
+    """Distinct signed top-level comments on post ``post``, spread over ``pages`` in turn.
+
+    The Graph fake knows each comment.
+    """
     deliveries = []
     for n in range(1, count + 1):
+        page = pages[n % len(pages)]
+        post_id = f"{page}_{post}"
         comment_id = f"{post}_{n}"
         message = f"Do you ship to Canada? Asking for order {post}-{n}."
         author_id, author_name = str(10_000 + n), f"Customer {n}"
@@ -61,7 +68,7 @@ def make_deliveries(graph: FakeGraph, *, post: int, count: int) -> list[Delivery
         )
         body = meta_webhooks.encode(
             meta_webhooks.fb_comment_change(
-                page_id=PAGE_ID,
+                page_id=page,
                 comment_id=comment_id,
                 post_id=post_id,
                 message=message,

@@ -27,11 +27,12 @@ import yaml
 from dotenv import dotenv_values
 
 from bot.config import DEFAULT_OWNER_KEYWORDS, ConfigError, Settings
+from bot.services.business_hours import HoursError, Target, parse_hours, parse_target
 
 DEFAULT_BRAND_KEY = "default"
 DEFAULT_BRANDS_FILE = Path("brands.yml")
 ALWAYS = "always"
-DEFAULT_FIRST_RESPONSE = timedelta(hours=1)
+DEFAULT_FIRST_RESPONSE = Target(time=timedelta(hours=1))
 UTC = ZoneInfo("UTC")
 
 
@@ -42,8 +43,7 @@ class BrandsError(ConfigError):
     """
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
+        super().__init__(*problems)
 
 
 # -- accounts -------------------------------------------------------------------------------
@@ -174,7 +174,8 @@ class Brand:
     # Business hours as written ("always" or "mon-fri 09:00-18:00, sat 10:00-14:00"), checked by
     # `hours_problem`; the first-response clock reads them in `timezone`.
     hours: str = ALWAYS
-    first_response: timedelta = DEFAULT_FIRST_RESPONSE
+    # Counted in business time: `1d` is one business day, not 24 hours (see business_hours).
+    first_response: Target = DEFAULT_FIRST_RESPONSE
     owner_keywords: tuple[str, ...] = ()
     accounts: tuple[Account, ...] = ()
 
@@ -294,32 +295,21 @@ _BLUESKY_HANDLE = re.compile(r"^(?=.{3,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?
 _DURATION = re.compile(r"^(?:[0-9]+[smhd])+$")
 _DURATION_PART = re.compile(r"([0-9]+)([smhd])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_DAY = r"(?:mon|tue|wed|thu|fri|sat|sun)"
-_TIME = r"[0-9]{2}:[0-9]{2}"
-_HOURS_PART = re.compile(rf"^{_DAY}(?:-{_DAY})?(?:\s+{_TIME}-{_TIME})+$")
-_HOURS_RANGE = re.compile(r"([0-9]{2}):([0-9]{2})-([0-9]{2}):([0-9]{2})")
 _HOURS_EXAMPLE = '"always" or like "mon-fri 09:00-18:00, sat 10:00-14:00"'
 
 
 def hours_problem(text: str) -> str | None:
     """Why `text` is not a business-hours line, or None when it is one.
 
-    The one place the hours syntax is checked at start, so a parser for the first-response
-    clock can replace the pattern here without touching the loader.
+    The first-response clock's own parser decides, so the file accepts exactly what the
+    clock can count (overnight ranges, full day names, `9:00`).
     """
-    spec = " ".join(text.lower().split())
-    if spec == ALWAYS:
-        return None
-    for part in spec.split(","):
-        part = part.strip()
-        if not _HOURS_PART.match(part):
-            return f"{part!r} is not a day or day range with opening times; write {_HOURS_EXAMPLE}"
-        for start_h, start_m, end_h, end_m in _HOURS_RANGE.findall(part):
-            start, end = int(start_h) * 60 + int(start_m), int(end_h) * 60 + int(end_m)
-            if int(start_m) > 59 or int(end_m) > 59 or start > 24 * 60 or end > 24 * 60:
-                return f"{part!r} has a time that does not exist (00:00 to 24:00)"
-            if start >= end:
-                return f"{part!r} closes before it opens (split a night across two days)"
+    if not text.strip():
+        return f"is empty; write {_HOURS_EXAMPLE}"
+    try:
+        parse_hours(text=text)
+    except HoursError as exc:
+        return str(exc).removeprefix("hours: ")
     return None
 
 
@@ -505,7 +495,7 @@ class _Reader:
         owner: str | None = read("owner", _user_id)
         zone: ZoneInfo = read("timezone", _zone, UTC)
         hours: str = read("hours", _hours, ALWAYS)
-        first_response: timedelta = read("first_response", _first_response, DEFAULT_FIRST_RESPONSE)
+        first_response: Target = read("first_response", _first_response, DEFAULT_FIRST_RESPONSE)
         approvers: list[str] = []
         if "approvers" in present:
             approvers = self.each(f"{where}: approvers", present["approvers"], _user_id)
@@ -600,10 +590,12 @@ def _hours(value: object) -> tuple[Any, str | None]:
 
 
 def _first_response(value: object) -> tuple[Any, str | None]:
-    duration = parse_duration(value) if isinstance(value, str) else None
-    if duration is None:
+    if not isinstance(value, str):
         return None, f"{_show(value)} is not a duration like 90s, 30m, 1h or 1d"
-    return duration, None
+    try:
+        return parse_target(text=value), None
+    except HoursError as exc:
+        return None, str(exc).removeprefix("first_response: ")
 
 
 def _keyword(value: object) -> tuple[Any, str | None]:

@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
     slack_api_url: str = "https://slack.com/api/"
-    slack_inbox_channel: str
+    slack_inbox_channel: str | None = None  # required without a brands file (bot.brands says so)
     owner_slack_user: str | None = None
     approver_slack_users: Annotated[list[str], NoDecode] = Field(default_factory=list)
     port: int = Field(default=3000, ge=0, le=65535)
@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     )
     # How often every platform's credentials (and Slack's) are checked; see bot/health.py.
     health_check_minutes: float = Field(default=10, gt=0)
+    # How long a process holds a Slack task it is running; a process that dies mid-task
+    # delays that task (and its item's later ones) by at most this long.
+    relay_lease_seconds: float = Field(default=60, ge=1, le=3600)
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_inbox_channel", mode="before")
     @classmethod

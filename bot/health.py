@@ -60,6 +60,13 @@ NOTICE_EXPIRES = (
 )
 
 
+def _label(check: str) -> str:
+    """`Facebook`, or `Facebook 1111` for one account of several (brands)."""
+    platform, _, account = check.partition(":")
+    label = LABELS.get(platform, platform)
+    return f"{label} {account}" if account else label
+
+
 class SlackAuthFailed(Exception):
     """The bot token is refused: nothing can work, so the start stops."""
 
@@ -115,6 +122,17 @@ class Health:
             }
         ok = all(checks[name]["ok"] for name in ESSENTIAL if name in checks)
         return ok, checks
+
+    def status(self, check: str) -> str | None:
+        """One check's state in words for `/social brands`; None when it is not checked."""
+        with self._lock:
+            state = self._states.get(check)
+            if state is None:
+                return None
+            if state.ok:
+                return "ok"
+            since = f" since {state.since:%Y-%m-%d %H:%M} UTC" if state.since else ""
+            return f"failing{since}: {escape(state.error or 'unknown error')}"
 
     def report_database(self, *, ok: bool) -> None:
         # Kept in memory only: with the database down there is nowhere to record it.
@@ -211,21 +229,21 @@ class Health:
             self._post(
                 check,
                 NOTICE_EXPIRES.format(
-                    label=LABELS.get(check, check),
+                    label=_label(check),
                     when=expires_at.astimezone(UTC),
                     days=max(0, left.days),
-                    fix=FIX.get(check, ""),
+                    fix=FIX.get(check.partition(":")[0], ""),
                 ),
             )
 
     def _notify(self, check: str, *, ok: bool, error: str | None) -> None:
-        label = LABELS.get(check, check)
+        label = _label(check)
         if ok:
             text = NOTICE_RECOVERED.format(label=label)
         else:
             # The platform's words come from outside: shown literally, never as a ping or link.
             text = NOTICE_FAILED.format(
-                label=label, error=escape(error or "unknown error"), fix=FIX.get(check, "")
+                label=label, error=escape(error or "unknown error"), fix=FIX.get(check.partition(":")[0], "")
             )
         self._post(check, text)
 

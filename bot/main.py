@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import logs
 from bot.config import ConfigError, load_settings
 from bot.health import SlackAuthFailed
-from bot.runtime import build_runtime
+from bot.runtime import build_runtime, resolve
 from bot.web import create_server_for, create_web_app, stop_server
 
 log = logging.getLogger("bot")
@@ -58,13 +58,15 @@ def connect_socket_mode(bolt: App, *, app_token: str) -> SocketModeHandler:
 def main() -> None:
     try:
         settings = load_settings()
+        brands = resolve(settings)  # a BrandsError is a ConfigError: one line per problem
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"social-inbox: configuration error: {problem}", file=sys.stderr)
         sys.exit(2)
-    logs.configure(level=settings.log_level, secrets=settings.secrets())
+    # Brand secrets join the redaction before anything logs.
+    logs.configure(level=settings.log_level, secrets=[*settings.secrets(), *brands.secrets()])
     try:
-        runtime = build_runtime(settings)
+        runtime = build_runtime(settings, brands=brands)
     except SQLAlchemyError as exc:
         _refuse("database error", _database_error(exc))
     try:
@@ -73,8 +75,9 @@ def main() -> None:
         runtime.db.dispose()
         _refuse("Slack refused SLACK_BOT_TOKEN", f"{exc} (reinstall the app or set a valid bot token)")
     server = create_server_for(create_web_app(runtime), host="0.0.0.0", port=settings.port, threads=16)
+    connected = runtime.platforms.names()
     platforms = ", ".join(
-        f"{name}={'on' if name in runtime.platforms else 'off'}" for name in ("x", "facebook", "instagram")
+        f"{name}={'on' if name in connected else 'off'}" for name in ("x", "facebook", "instagram")
     )
     mode = "socket" if settings.socket_mode else "http"
 

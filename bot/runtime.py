@@ -7,10 +7,12 @@ narrow `Services` they use; jobs are the bound methods of the services they run.
 from __future__ import annotations
 
 import logging
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
@@ -19,6 +21,15 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from slack_sdk.http_retry.handler import RetryHandler
 
 from bot import handlers
+from bot.brands import (
+    Brands,
+    FacebookAccount,
+    InstagramAccount,
+    XAccount,
+    ignored_variables,
+    resolve_brands,
+    secret_environ,
+)
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.handlers import errors
@@ -30,21 +41,30 @@ from bot.platforms.graph import GraphClient
 from bot.platforms.instagram import InstagramPlatform
 from bot.platforms.x import XPlatform
 from bot.relay.pacing import Pacer
+from bot.relay.parking import Notices
 from bot.relay.runners.drafts import DraftRunners
 from bot.relay.runners.groups import Grouper, GroupRunners
 from bot.relay.runners.items import ItemRunners, PermalinkRunners
 from bot.relay.runners.owner import OwnerRunners
 from bot.relay.runners.threads import Threads
 from bot.relay.worker import Relay
+from bot.services.accounts import Connected, PlatformRegistry
+from bot.services.deliveries import Deliveries
+from bot.services.first_response import FirstResponse, clocks_by_brand
 from bot.services.groups import Groups
+from bot.services.home import Home
 from bot.services.inbox import RawInbox
 from bot.services.ingest import Ingestor
 from bot.services.items import Items
 from bot.services.owner import Owner
 from bot.services.polling import Poller
+from bot.services.presend import PreSend
 from bot.services.publisher import Publisher
 from bot.services.replies import Replies
+from bot.services.reporting import Reporting
 from bot.services.schedule import Schedules, warm_up
+from bot.services.scope import Scope
+from bot.services.snippets import Snippets
 from bot.services.timezones import TimeZones
 from bot.storage.db import Database
 
@@ -54,10 +74,13 @@ log = logging.getLogger(__name__)
 @dataclass
 class Runtime:
     settings: Settings
+    brands: Brands
     db: Database
     client: WebClient
     relay_client: WebClient  # the relay's: a 429 paces its channel instead of being retried in place
-    platforms: dict[str, Platform]
+    platforms: PlatformRegistry
+    # The Page and Instagram account ids Meta webhooks are accepted for.
+    meta_ids: dict[str, frozenset[str]]
     clock: Clock
     relay: Relay  # Slack posts and updates, in order
     permalinks: Relay  # platform look-ups, on their own thread so they never hold up Slack
@@ -80,10 +103,18 @@ class Runtime:
         publisher, owner = self.services.publisher, self.services.owner
         self._every(publisher.publish_due, seconds=1, job_id="publish_due", at_start=False)
         self._every(owner.remind_due, seconds=30, job_id="remind_owner")
-        self._every(publisher.recover_interrupted, seconds=60, job_id="recover_interrupted")
+        self._every(
+            publisher.recover_interrupted,
+            seconds=min(60.0, publisher.lease.total_seconds() / 3),
+            job_id="recover_interrupted",
+        )
         self._every(
             self.health.check_all, seconds=self.settings.health_check_minutes * 60, job_id="check_health"
         )
+        # Notes at 75% and at the target, and the time left on messages: minutes matter, not seconds.
+        self._every(self.services.first_response.sweep, seconds=5, job_id="first_response")
+        # Mondays 09:00 in each brand's zone; the database row makes it once across processes.
+        self._every(self.services.reporting.weekly, seconds=60, job_id="weekly_report")
         self.scheduler.start()
         self.relay.wake()  # post whatever was stored but not shown before a restart
         self.permalinks.wake()
@@ -122,57 +153,95 @@ def slack_client(settings: Settings, *, retry_rate_limited: bool = True) -> WebC
     )
 
 
-def build_platforms(settings: Settings) -> dict[str, Platform]:
-    platforms: dict[str, Platform] = {}
+def resolve(settings: Settings, *, environ: Mapping[str, str] | None = None) -> Brands:
+    """The brands to run, read once at start; raises `BrandsError` naming every problem."""
+    env = secret_environ(environ=os.environ if environ is None else environ, env_file=Path(".env"))
+    return resolve_brands(settings, environ=env)
+
+
+def build_platforms(settings: Settings, brands: Brands) -> list[Connected]:
+    """One client per account, so every reply goes out with its own account's credentials."""
     timeout = settings.http_timeout_seconds
-    if settings.x_enabled:
-        platforms["x"] = XPlatform(
-            bearer_token=settings.twitter_bearer_token or "",
-            api_key=settings.twitter_api_key or "",
-            api_secret=settings.twitter_api_secret or "",
-            access_token=settings.twitter_access_token or "",
-            access_token_secret=settings.twitter_access_token_secret or "",
-            api_url=settings.twitter_api_url,
-            timeout=timeout,
-            user_id=settings.twitter_user_id,
-        )
-    if settings.meta_enabled:
-        graph = GraphClient(
-            access_token=settings.facebook_page_token or "",
-            graph_url=settings.meta_graph_url,
-            version=settings.meta_graph_version,
-            timeout=timeout,
-        )
-        if settings.facebook_enabled:
-            platforms["facebook"] = FacebookPlatform(page_id=settings.facebook_page_id or "", graph=graph)
-        if settings.instagram_enabled:
-            platforms["instagram"] = InstagramPlatform(
-                account_id=settings.instagram_account_id or "", graph=graph
+    graphs: dict[str, GraphClient] = {}
+
+    def graph(token: str) -> GraphClient:
+        # One GraphClient per token: a Page and its Instagram account share one.
+        if token not in graphs:
+            graphs[token] = GraphClient(
+                access_token=token,
+                graph_url=settings.meta_graph_url,
+                version=settings.meta_graph_version,
+                timeout=timeout,
             )
-    return platforms
+        return graphs[token]
+
+    connected: list[Connected] = []
+    for brand, account in brands.accounts():
+        platform: Platform
+        if isinstance(account, XAccount):
+            platform = XPlatform(
+                bearer_token=account.bearer_token,
+                api_key=account.api_key,
+                api_secret=account.api_secret,
+                access_token=account.access_token,
+                access_token_secret=account.access_token_secret,
+                api_url=settings.twitter_api_url,
+                timeout=timeout,
+                user_id=account.user_id,
+            )
+        elif isinstance(account, FacebookAccount):
+            platform = FacebookPlatform(page_id=account.page_id, graph=graph(account.token))
+        elif isinstance(account, InstagramAccount):
+            platform = InstagramPlatform(account_id=account.account_id, graph=graph(account.token))
+        else:
+            # YouTube, Bluesky and LinkedIn join the runtime with their networks (issue 13).
+            log.warning("brands.not_wired brand=%s platform=%s", brand.key, account.platform)
+            continue
+        connected.append(Connected(brand=brand, account=account, platform=platform))
+    return connected
 
 
-def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
+def _check_name(connected: Connected, brands: Brands) -> str:
+    platform, ident = connected.account.platform, connected.account.external_id
+    return f"{platform}:{ident}" if brands.from_file and ident else platform
+
+
+def _poller_name(connected: Connected) -> str:
+    """`x:1500`; plain `x` for the single-brand account that learns its id from X at first poll."""
+    ident = connected.account.external_id
+    return connected.account.platform if ident is None else f"{connected.account.platform}:{ident}"
+
+
+def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Brands | None = None) -> Runtime:
     clock = clock or SystemClock()
+    brands = brands if brands is not None else resolve(settings)
+    ignored = ignored_variables(settings) if brands.from_file else []
+    if ignored:
+        # One line, names only: the values may be secrets.
+        log.warning("brands.ignored_variables file=%s variables=%s", brands.source, ",".join(ignored))
     db = Database(url=settings.database_url, connect_timeout=settings.http_timeout_seconds)
     db.migrate()
     db.ping()  # remembers which SQLite file is ours, so /healthz notices if it goes
     client = slack_client(settings)
-    platforms = build_platforms(settings)
+    platforms = PlatformRegistry(db=db, brands=brands, connected=build_platforms(settings, brands))
     pacer = Pacer(db=db, per_second=settings.slack_posts_per_second, burst=settings.slack_burst)
     relay_client = slack_client(settings, retry_rate_limited=False)
     threads = Threads(db=db, client=relay_client, pacer=pacer)
+    # The relay renders the clock and the clock wakes the relay: the wake is wired once both exist.
+    first_response = FirstResponse(db=db, clock=clock, policy_for=clocks_by_brand(brands))
+    people = [p for p in (settings.owner_slack_user, *settings.approver_slack_users) if p]
+    notices = Notices(db=db, client=client, people=people)  # reports to `health`, built below
     relay = Relay(
         db=db,
         clock=clock,
         plan=Grouper(threads=threads, clock=clock).plan,
+        parking=notices,
+        lease=timedelta(seconds=settings.relay_lease_seconds),
         runners={
             **GroupRunners(threads=threads).runners(),
-            **ItemRunners(threads=threads, platforms=platforms).runners(),
+            **ItemRunners(threads=threads, platforms=platforms, clock_label=first_response.label).runners(),
             **DraftRunners(threads=threads, platforms=platforms).runners(),
-            **OwnerRunners(
-                threads=threads, platforms=platforms, clock=clock, owner=settings.owner_slack_user
-            ).runners(),
+            **OwnerRunners(threads=threads, platforms=platforms, clock=clock, brands=brands).runners(),
         },
     )
     permalinks = Relay(
@@ -182,27 +251,32 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         name="permalinks",
     )
 
+    first_response.wake = relay.wake
+
     def wake() -> None:
         relay.wake()
         permalinks.wake()
 
-    ingestor = Ingestor(
-        db=db,
-        default_channel=settings.slack_inbox_channel,
-        channels={
-            name: channel
-            for name, channel in (
-                ("x", settings.twitter_slack_channel),
-                ("facebook", settings.facebook_slack_channel),
-                ("instagram", settings.instagram_slack_channel),
-            )
-            if channel
-        },
-        owner_keywords=settings.owner_keywords,
-        on_stored=wake,
-    )
-    publisher = Publisher(db=db, platforms=platforms, clock=clock, wake=relay.wake)
+    ingestor = Ingestor(db=db, accounts=platforms, on_stored=wake, stamp=first_response.stamp)
+    # A send is one platform call and, when its answer is lost, a short search: the lease only
+    # has to outlast those, so a crashed send is looked at again soon after.
+    lease = timedelta(seconds=4 * settings.http_timeout_seconds + 5)
+    publisher = Publisher(db=db, platforms=platforms, clock=clock, wake=relay.wake, lease=lease)
+    presend = PreSend(db=db, clock=clock, brands=brands, wake=relay.wake, kick=publisher.kick)
+    publisher.pre_send = presend.check
     zones = TimeZones(db=db, client=client, clock=clock)
+    # One health check per account: named by the platform in the single-brand setup (as
+    # before brands), `facebook:1111` with a brands file; notices go to the account's channel.
+    checks = {_check_name(c, brands): c for c in platforms}
+    health = Health(
+        db=db,
+        client=client,
+        clock=clock,
+        platforms={name: c.platform for name, c in checks.items()},
+        channels={name: c.channel for name, c in checks.items()},
+    )
+    notices.report = health.report
+    check_of = {(c.account.platform, c.account.external_id or "?"): name for name, c in checks.items()}
     services = Services(
         clock=clock,
         items=Items(db=db, clock=clock, wake=relay.wake),
@@ -210,27 +284,44 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
             db=db,
             platforms=platforms,
             clock=clock,
-            approvers=settings.approver_slack_users,
+            brands=brands,
             wake=relay.wake,
             on_approved=publisher.kick,
         ),
         publisher=publisher,
+        presend=presend,
+        first_response=first_response,
+        home=Home(
+            db=db,
+            clock=clock,
+            clock_label=first_response.label,
+            brands=brands,
+        ),
+        reporting=Reporting(db=db, client=client, clock=clock, brands=brands),
+        snippets=Snippets(db=db, brands=brands),
         schedules=Schedules(db=db, clock=clock, zones=zones, wake=relay.wake),
         zones=zones,
         groups=Groups(db=db, clock=clock, wake=relay.wake),
         owner=Owner(
             db=db,
             clock=clock,
-            owner=settings.owner_slack_user,
+            brands=brands,
             reminder_every=timedelta(minutes=settings.owner_reminder_minutes),
             max_reminders=settings.owner_reminders,
             wake=relay.wake,
         ),
+        scope=Scope(
+            db=db,
+            brands=brands,
+            health=lambda platform, ident: health.status(check_of.get((platform, ident), "")),
+        ),
+        deliveries=Deliveries(db=db, wake=relay.wake),
     )
+    # One poller per account, each with its own cursor (the key names the account).
     pollers = {
-        name: Poller(db=db, platform=platform, ingestor=ingestor, clock=clock)
-        for name, platform in platforms.items()
-        if isinstance(platform, PollingPlatform)
+        _poller_name(c): Poller(db=db, platform=c.platform, ingestor=ingestor, clock=clock)
+        for c in platforms
+        if isinstance(c.platform, PollingPlatform)
     }
     bolt = App(
         client=client,
@@ -241,10 +332,15 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     errors.register(bolt)
     return Runtime(
         settings=settings,
+        brands=brands,
         db=db,
         client=client,
         relay_client=relay_client,
         platforms=platforms,
+        meta_ids={
+            name: frozenset(a.external_id for _, a in brands.accounts(platform=name) if a.external_id)
+            for name in ("facebook", "instagram")
+        },
         clock=clock,
         relay=relay,
         permalinks=permalinks,
@@ -254,13 +350,5 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         services=services,
         scheduler=BackgroundScheduler(timezone="UTC"),
         bolt=bolt,
-        health=Health(
-            db=db,
-            client=client,
-            clock=clock,
-            platforms=platforms,
-            channels={
-                name: ingestor.channels.get(name) or settings.slack_inbox_channel for name in platforms
-            },
-        ),
+        health=health,
     )

@@ -95,7 +95,7 @@ def _slack_body_readable(body: bytes, content_type: str) -> bool:
         text = body.decode("utf-8")
         if content_type.startswith("application/json"):
             return isinstance(json.loads(text), dict)
-        payload = parse_qs(text).get("payload")
+        payload = parse_qs(text, keep_blank_values=True).get("payload")
         return payload is None or isinstance(json.loads(payload[0]), dict)
     except (ValueError, RecursionError):
         return False
@@ -187,10 +187,8 @@ def create_web_app(runtime: Runtime) -> Flask:
         try:
             changes = parse(
                 payload,
-                page_id=settings.facebook_page_id if "facebook" in runtime.platforms else None,
-                instagram_account_id=settings.instagram_account_id
-                if "instagram" in runtime.platforms
-                else None,
+                page_ids=runtime.meta_ids["facebook"],
+                instagram_account_ids=runtime.meta_ids["instagram"],
             )
         except MalformedWebhook as exc:
             log.warning("meta.skipped reason=%s", exc)

@@ -85,7 +85,8 @@ def x_api() -> Iterator[FakeX]:
 
 @pytest.fixture
 def graph() -> Iterator[FakeGraph]:
-    # The harness's Page and Instagram account exist, so the start-time health check passes.
+    # The harness's Page and Instagram account exist, so the start-time health check passes and
+    # the bot's own replies come "from" the account it is configured with.
     fake = FakeGraph(page_id=PAGE_ID, ig_user_id=IG_ID)
     fake.start()
     yield fake

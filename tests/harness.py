@@ -205,6 +205,18 @@ def facebook_comment(
     )
 
 
+def comment_change(n: int) -> dict[str, Any]:
+    """The `feed` webhook change for comment `555_n` ("comment n" by Jane), unknown to the Graph fake."""
+    return fb_comment_change(
+        page_id=PAGE_ID,
+        comment_id=f"555_{n}",
+        post_id="555",
+        message=f"comment {n}",
+        from_id="42",
+        from_name="Jane",
+    )
+
+
 class Served:
     """The bot as `bot.main` serves it: a built runtime behind waitress on 127.0.0.1 (tests and bench)."""
 
@@ -254,10 +266,12 @@ class Bot(Served):
         timestamp: int | None = None,
         signature: str | None = None,
         sign: bool = True,
+        extra_headers: dict[str, str] | None = None,
     ) -> requests.Response:
         headers = slack_headers(
             body, content_type=content_type, timestamp=timestamp, signature=signature, sign=sign
         )
+        headers.update(extra_headers or {})
         return self.http.post(self.url + "/slack/events", data=body, headers=headers, timeout=10)
 
     def command(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -14,6 +15,9 @@ from typing import Any
 import requests
 
 from bot.config import Settings
+from tests.fakes.meta_webhooks import signed_headers
+from tests.fakes.slack_api import FakeSlack
+from tests.harness import command_body, slack_headers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,6 +68,25 @@ class BotProcess:
                 pass
             time.sleep(0.05)  # polling a starting process: there is no event to wait on
         raise AssertionError(f"bot did not become healthy: {self.log.read_text()[-2000:]}")
+
+    def command(self, slack: FakeSlack, text: str, *, user: str, name: str) -> str:
+        """Run `/social TEXT` as `user`, signed as Slack signs it; returns the ephemeral answer."""
+        body = command_body(slack, text, user=user, name=name)
+        headers = slack_headers(body, content_type="application/x-www-form-urlencoded")
+        assert (
+            requests.post(self.url + "/slack/events", data=body, timeout=10, headers=headers).status_code
+            == 200
+        )
+        return str(slack.wait_for(lambda: slack.responses(name) and slack.responses(name)[-1]["text"]))
+
+    def meta(self, payload: Any, *, app_secret: str) -> None:
+        """Deliver a signed Meta webhook and expect it to be accepted."""
+        body = json.dumps(payload).encode()
+        headers = signed_headers(body, app_secret)
+        assert (
+            requests.post(self.url + "/webhooks/meta", data=body, timeout=10, headers=headers).status_code
+            == 200
+        )
 
     def kill(self) -> None:
         """`kill -9`: no shutdown code runs."""

@@ -28,6 +28,7 @@ from bot.brands import (
     secret_environ,
 )
 from bot.config import ConfigError, Settings, load_settings
+from bot.services.business_hours import Target
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = {"slack_bot_token": "xoxb-1", "slack_signing_secret": "s", "slack_inbox_channel": "C0INBOX"}
@@ -131,7 +132,7 @@ def test_a_valid_file_gives_every_brand_with_its_accounts(tmp_path: Path) -> Non
     assert acme.owner == "U0ACMEOWNER" and acme.approvers == ("U0BOSS",)
     assert acme.timezone.key == "Europe/Berlin"
     assert acme.hours == "mon-fri 09:00-18:00, sat 10:00-14:00"
-    assert acme.first_response == timedelta(minutes=30)
+    assert acme.first_response == Target(time=timedelta(minutes=30))
     assert acme.owner_keywords == ("price", "refund", "allergy")
     assert acme.accounts == (
         FacebookAccount(page_id="1111", token="acme-page-token"),
@@ -149,7 +150,7 @@ def test_a_valid_file_gives_every_brand_with_its_accounts(tmp_path: Path) -> Non
     # What a brand leaves out takes the defaults.
     assert bolt.owner is None and bolt.approvers == ()
     assert bolt.timezone.key == "UTC" and bolt.hours == "always"
-    assert bolt.first_response == timedelta(hours=1)
+    assert bolt.first_response == Target(time=timedelta(hours=1))
     assert "allergy" in bolt.owner_keywords and "wholesale" in bolt.owner_keywords
 
 
@@ -307,27 +308,27 @@ CASES: list[tuple[str, Edit, str]] = [
     (
         "bad hours",
         lambda d: _acme(d).update(hours="9 to 5"),
-        "brand acme: hours: '9 to 5' is not a day or day range with opening times",
+        "brand acme: hours: '9 to 5': '9' is not a day",
     ),
     (
-        "hours that close before they open",
-        lambda d: _acme(d).update(hours="mon-fri 18:00-09:00"),
-        "brand acme: hours: 'mon-fri 18:00-09:00' closes before it opens",
+        "hours that open and close at once",
+        lambda d: _acme(d).update(hours="mon-fri 09:00-09:00"),
+        "brand acme: hours: 'mon-fri 09:00-09:00': '09:00-09:00' opens and closes at the same time",
     ),
     (
         "hours at a time that does not exist",
         lambda d: _acme(d).update(hours="sat 10:00-25:00"),
-        "brand acme: hours: 'sat 10:00-25:00' has a time that does not exist",
+        "brand acme: hours: 'sat 10:00-25:00': '25:00' is not a time of day",
     ),
     (
         "bad first_response",
         lambda d: _acme(d).update(first_response="soon"),
-        "brand acme: first_response: 'soon' is not a duration like 90s, 30m, 1h or 1d",
+        "brand acme: first_response: 'soon' is not a duration; write a whole number and a unit",
     ),
     (
         "zero first_response",
         lambda d: _acme(d).update(first_response="0m"),
-        "brand acme: first_response: '0m' is not a duration",
+        "brand acme: first_response: '0m' is zero",
     ),
     (
         "literal secret",
@@ -524,7 +525,7 @@ def test_without_a_file_the_variables_make_the_brand_default() -> None:
     assert brand.approvers == ("U0BOSS", "U0ANNA")
     assert brand.owner_keywords == ("price", "gluten")
     assert brand.timezone.key == "UTC" and brand.hours == "always"
-    assert brand.first_response == timedelta(hours=1)
+    assert brand.first_response == Target(time=timedelta(hours=1))
 
     x = brands.account(platform="x", external_id="1500")
     assert x is not None and brands.effective_channel(x[1]) == "C0XONLY"
@@ -681,6 +682,10 @@ def test_not_durations(text: str) -> None:
         "mon 09:00-12:00 13:00-17:00",
         "sun 00:00-24:00",
         "mon-sun 08:00-20:00,sat 10:00-11:00",
+        # What the first-response clock reads, the file accepts:
+        "mon-fri 18:00-09:00",  # overnight, into the next morning
+        "monday 09:00-18:00",
+        "mon-fri 9:00-18:00",
     ],
 )
 def test_business_hours(text: str) -> None:
@@ -694,11 +699,17 @@ def test_business_hours(text: str) -> None:
         "never",
         "mon-fri",
         "09:00-18:00",
-        "monday 09:00-18:00",
-        "mon-fri 9:00-18:00",
         "mon 09:60-10:00",
         ",",
     ],
 )
 def test_not_business_hours(text: str) -> None:
     assert hours_problem(text) is not None
+
+
+def test_a_day_of_first_response_is_one_business_day(tmp_path: Path) -> None:
+    """`1d` is kept as business days for the clock, not turned into 24 hours."""
+    document = _document()
+    _acme(document).update(first_response="1d")
+    acme = _load(tmp_path, document)["acme"]
+    assert acme.first_response == Target(days=1)

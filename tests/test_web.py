@@ -74,6 +74,10 @@ def test_malformed_auth_headers_are_refused_not_crashed(bot: Bot) -> None:
     assert signed.status_code == 400
     signed_json = bot.post_slack(b"[1, 2", content_type="application/json")
     assert signed_json.status_code == 400
+    # Found by the fuzz suite: an empty `payload=` is not "no payload" to Bolt.
+    for body in (b"payload=", b"payload=&payload=", b"payload"):
+        empty = bot.post_slack(body, content_type="application/x-www-form-urlencoded")
+        assert empty.status_code == 400, body
 
 
 # -- finding 11 -----------------------------------------------------------------------------------

@@ -23,7 +23,12 @@ PAST_TIME = "That time has passed. Pick a time in the future, or leave it empty 
 
 
 def _input(view: dict[str, Any], block: str) -> dict[str, Any]:
-    return view["state"]["values"].get(block, {}).get(INPUT_ACTION, {})
+    values = view["state"]["values"]
+    # A saved reply renames the text block (`reply_text:…`) so Slack shows its text.
+    found: dict[str, Any] = values.get(block) or next(
+        (v for k, v in values.items() if k.startswith(f"{block}:")), {}
+    )
+    return found.get(INPUT_ACTION, {})
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, Any]:
@@ -74,6 +79,8 @@ def _reply(services: Services, view: dict[str, Any], meta: dict[str, Any], user:
         text=_text(view, BlockId.REPLY_TEXT),
         author=user,
         send_at=send_at,
+        # A modal is submitted once: a replay of the submission carries the same view id.
+        source=f"view:{view['id']}" if view.get("id") else None,
     )
 
 

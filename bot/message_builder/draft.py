@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -33,6 +34,8 @@ from bot.message_builder.format import (
 from bot.message_builder.full_text import DRAFT, full_text_button
 from bot.message_builder.ids import INPUT_ACTION, ActionId, BlockId, ViewId
 from bot.message_builder.item import author_context
+from bot.message_builder.snippets import snippet_menu
+from bot.services.snippets import SavedReply
 from bot.storage.models import Draft, DraftStatus, Item
 
 REASON_LIMIT = 1000  # a rejection reason or error shown in a context line
@@ -61,6 +64,8 @@ def draft_status_line(draft: Draft, *, late_by: str | None = None) -> str:
         return f":outbox_tray: Approved by <@{draft.decided_by}> · sending…"
     if status is DraftStatus.PUBLISHING:
         return f":outbox_tray: Approved by <@{draft.decided_by}> · sending…"
+    if status is DraftStatus.PUBLISHED and not draft.published_url:
+        return f":white_check_mark: Approved by <@{draft.decided_by}> · marked as sent (no link)"
     if status is DraftStatus.PUBLISHED:
         return f":white_check_mark: Approved by <@{draft.decided_by}> · {link(draft.published_url or '', 'published')}"
     if status is DraftStatus.REJECTED:
@@ -68,6 +73,10 @@ def draft_status_line(draft: Draft, *, late_by: str | None = None) -> str:
         return f":x: Rejected by <@{draft.decided_by}>{reason}"
     if status is DraftStatus.FAILED:
         return f":warning: Failed: {_short(draft.last_error or 'unknown error')}"
+    if status is DraftStatus.HELD:
+        return ":double_vertical_bar: On hold: the customer wrote again since this was drafted"
+    if status is DraftStatus.UNKNOWN:
+        return f":grey_question: May not have been sent: {_short(draft.last_error or 'no answer')}"
     if status is DraftStatus.SUPERSEDED:
         return ":arrows_counterclockwise: Replaced by a newer draft"
     return ":no_entry_sign: Cancelled"
@@ -94,6 +103,11 @@ def draft_blocks(
         ]
     elif status is DraftStatus.FAILED:
         buttons = [ButtonElement(text="Retry", action_id=ActionId.RETRY, value=value, style="primary")]
+    elif status is DraftStatus.UNKNOWN:
+        buttons = [
+            ButtonElement(text="Retry", action_id=ActionId.RETRY, value=value),
+            ButtonElement(text="Mark as sent", action_id=ActionId.MARK_SENT, value=value),
+        ]
     if cut:
         buttons.append(full_text_button(f"{DRAFT}:{draft.id}"))
     if buttons:
@@ -120,7 +134,14 @@ def reply_modal(
     limit_note: str,
     initial: str = "",
     draft_id: int | None = None,
+    snippets: Sequence[SavedReply] = (),
+    text_block: str = BlockId.REPLY_TEXT,
 ) -> dict[str, Any]:
+    """The Reply modal; `text_block` changes when a saved reply fills the text.
+
+    Slack keeps what was typed into an input across `views.update` as long as its block_id
+    stays the same, ignoring a new `initial_value`; a new block_id makes it take the new text.
+    """
     prefill, cut = input_prefill(initial)
     label = shorten(platform_label, 60)[0]
     hint = f"Up to {limit} characters on {label}{limit_note}. An approver approves it before it goes out."
@@ -140,8 +161,9 @@ def reply_modal(
     blocks: list[Block] = [
         author_context(item, suffix=f"on {escape(label)} wrote:"),
         SectionBlock(text=plain(item.text, limit=1500)),
+        *([snippet_menu(snippets)] if snippets else []),
         InputBlock(
-            block_id=BlockId.REPLY_TEXT,
+            block_id=text_block,
             label=PlainTextObject(text="Reply"),
             hint=PlainTextObject(text=hint),
             element=text_input,

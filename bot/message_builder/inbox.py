@@ -15,7 +15,7 @@ from bot.storage.models import Item, ItemState
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from bot.services.items import InboxPage
+    from bot.services.items import InboxPage, OpenItem
     from bot.services.schedule import Queued
 
 STATE_SHORT = {
@@ -35,7 +35,31 @@ def _words(text: str) -> Any:
     return plain(" ".join(text.split()), limit=WORDS)
 
 
-def inbox_blocks(page: InboxPage, *, now: datetime, command: list[str] | None = None) -> list[dict[str, Any]]:
+def _inbox_block(entry: OpenItem, *, now: datetime) -> Block:
+    item = entry.item
+    state = STATE_SHORT.get(ItemState(item.state), escape(item.state))
+    if item.claimed_by:
+        state += f", <@{item.claimed_by}>"
+    owner = " · :hourglass_flowing_sand: waiting for owner" if entry.waiting_owner else ""
+    line = (
+        f"*#{item.id}* · {age((now - entry.received_at).total_seconds())} · "
+        f"{link(item.url, item.platform.title() + ' ' + KIND.get(item.platform, 'item'))} · _{state}_{owner}"
+    )
+    # Names and words from outside go in plain-text fields: shown as written, never formatted.
+    return SectionBlock(
+        text=MarkdownTextObject(text=line),
+        fields=[plain(author_text(item), limit=WORDS), _words(item.text)],
+    )
+
+
+def inbox_blocks(
+    page: InboxPage,
+    *,
+    now: datetime,
+    command: list[str] | None = None,
+    groups: list[tuple[str, str]] | None = None,
+) -> list[dict[str, Any]]:
+    """One page of open items; with `groups` ((brand key, heading) in order), under one heading per brand."""
     if not page.items:
         return [SectionBlock(text=MarkdownTextObject(text=strings.INBOX_EMPTY)).to_dict()]
     filters = [w for w in (command or []) if not w.isdigit() and w != "page"]
@@ -46,23 +70,19 @@ def inbox_blocks(page: InboxPage, *, now: datetime, command: list[str] | None = 
         pages=page.pages,
     )
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=header))]
-    for entry in page.items[: MAX_ENTRIES - 1]:
-        item = entry.item
-        state = STATE_SHORT.get(ItemState(item.state), escape(item.state))
-        if item.claimed_by:
-            state += f", <@{item.claimed_by}>"
-        owner = " · :hourglass_flowing_sand: waiting for owner" if entry.waiting_owner else ""
-        line = (
-            f"*#{item.id}* · {age((now - entry.received_at).total_seconds())} · "
-            f"{link(item.url, item.platform.title() + ' ' + KIND.get(item.platform, 'item'))} · _{state}_{owner}"
-        )
-        # Names and words from outside go in plain-text fields: shown as written, never formatted.
-        blocks.append(
-            SectionBlock(
-                text=MarkdownTextObject(text=line),
-                fields=[plain(author_text(item), limit=WORDS), _words(item.text)],
-            )
-        )
+    body: list[Block] = []
+    if groups is None:
+        body = [_inbox_block(entry, now=now) for entry in page.items]
+    else:
+        known = {key for key, _ in groups}
+        strays = sorted({e.item.brand_key for e in page.items} - known)
+        for key, heading in [*groups, *((k, strings.INBOX_BRAND_GONE.format(key=k)) for k in strays)]:
+            mine = [e for e in page.items if e.item.brand_key == key]
+            if mine:
+                body.append(SectionBlock(text=MarkdownTextObject(text=heading)))
+                body += [_inbox_block(entry, now=now) for entry in mine]
+    # Room for the header and the next-page line within Slack's block limit.
+    blocks += body[: MAX_ENTRIES - 1]
     if page.page < page.pages:
         words = " ".join([*filters, "page", str(page.page + 1)])
         blocks.append(

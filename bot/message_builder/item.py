@@ -51,6 +51,7 @@ class ItemView:
     platform_label: str
     draft: Draft | None = None  # the latest draft that is not superseded
     waiting_owner: bool = False
+    clock: str | None = None  # the first-response clock's time left, while it runs
 
 
 def author_text(item: Item) -> str:
@@ -74,7 +75,8 @@ def state_line(view: ItemView) -> str:
     if item.removed:
         removed = ":wastebasket: Removed by its author"
         return removed if state in CLOSED_STATES else f"{removed} · {_state(view, state, draft)}"
-    return _state(view, state, draft)
+    line = _state(view, state, draft)
+    return f"{line} · {view.clock}" if view.clock else line
 
 
 def _state(view: ItemView, state: ItemState, draft: Draft | None) -> str:

@@ -37,7 +37,9 @@ DETAILED_BRANDS = 20
 # User-facing strings.
 TITLE = "Response report"
 TITLE_ONE = "Response report: {name}"
-PERIOD = "Items received {start} to {end}. Times are wall-clock from arrival to the first published reply."
+PERIOD = (
+    "Items received {start} to {end}. Times count business hours, from arrival to the first published reply."
+)
 NO_ITEMS = "No items arrived in this period."
 BRAND_LINE = "{name}: {volume} items"
 FIRST_RESPONSE = "*First response*\nmedian {median} · p90 {p90}"

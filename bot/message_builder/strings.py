@@ -1,7 +1,8 @@
 """User-facing strings, in one place."""
 
 HELP = """*Social Inbox* — `/social <subcommand>`; every subcommand names the item `#N`.
-• `inbox [mine] [waiting] [x|facebook|instagram] [page N]` — open items, oldest first, with their age
+• `inbox [mine] [waiting] [x|facebook|instagram] [page N]` — open items, oldest first, with their age (in a brand's channel, that brand's only)
+• `brands` — the brands, their channels, accounts and connection health
 • `draft N TEXT` — make TEXT the draft reply to #N (replaces an unsent draft)
 • `approve N` · `reject N [reason]` — decide on #N's draft (approvers only)
 • `schedule N WHEN` — send #N's draft at WHEN once approved: `in 10 minutes`, `tomorrow 9am`, `friday 14:00`, `2026-12-01 09:30` (your time zone)
@@ -10,6 +11,9 @@ HELP = """*Social Inbox* — `/social <subcommand>`; every subcommand names the 
 • `claim N` · `assign N @someone` — take #N or hand it over
 • `ignore N` · `spam N` — close #N without a reply
 • `spam-list` — the last 50 items filtered as likely spam
+• `report [7d|30d]` — response times and volume, posted in this channel with a chart
+• `snippet add NAME TEXT` · `snippet list` · `snippet delete NAME` — saved replies for the Reply window
+• `retry-slack` — send again what Slack refused, once the cause is fixed (a channel, the token)
 • `help` — this message"""
 
 UNKNOWN_SUBCOMMAND = "I don't know `{sub}`. Try `/social help` for the list, e.g. `/social draft 12 Thanks, we ship to Canada!`"
@@ -26,6 +30,7 @@ DRAFT_SUPERSEDED = "That draft was replaced by a newer one; decide on the newest
 BEING_SENT = "#{n}'s reply is being sent right now; wait for the result in the thread."
 NEEDS_USER = "Say who: `/social assign {n} @someone`."
 RETRY_NOT_FAILED = "That reply has not failed, so there is nothing to retry."
+NOT_IN_DOUBT = "That reply is not waiting for a decision, so there is nothing to mark as sent."
 
 DRAFT_POSTED = "Draft for #{n} posted in its thread for approval."
 APPROVED = "Approved #{n}'s reply; it is being sent."
@@ -45,11 +50,21 @@ NOTE_RETRYING = (
     ":hourglass: {platform} did not take the reply ({reason}); retrying (attempt {attempt} of {limit})."
 )
 NOTE_FAILED = ":warning: Sending failed: {reason}"
-NOTE_INTERRUPTED = (
-    ":warning: Sending was interrupted (the bot stopped mid-send), so it may or may not be on {platform}. "
-    "Check the original before pressing Retry."
-)
 NOTE_RETRY = ":repeat: <@{user}> asked to send the reply again."
+NOTE_FOUND = " (its answer was lost: {reason}; the bot found the reply on {platform})"
+NOTE_UNKNOWN = (
+    ":grey_question: The reply may not have been sent: {reason}, and {checked}. "
+    "Check {platform}, then press *Retry* to send it again or *Mark as sent* if it is there. "
+    "Nothing more happens until someone chooses."
+)
+UNKNOWN_NOT_FOUND = "{platform} does not show it"
+UNKNOWN_NOT_CHECKED = "{platform} could not be checked ({error})"
+UNKNOWN_NO_LOOKUP = "the bot cannot search {platform} for it"
+INTERRUPTED = "the bot stopped mid-send"
+NOTE_MARKED_SENT = (
+    ":white_check_mark: <@{user}> marked the reply as sent on {platform}. "
+    "It is recorded without a link: the bot has no id for it."
+)
 
 GROUP_HEADER = ":busy_bee: *{n} comments and praise* · grouped while the channel is busy; each line's menu acts on that item"
 LISTING_HEADER = ":rotating_light: *{n} questions and complaints* · each gets its own message at Slack's pace, oldest question first"
@@ -98,11 +113,28 @@ NO_OWNER = (
     "No owner is set, so there is nobody to ask. Set `OWNER_SLACK_USER` to the owner's Slack member ID "
     "(profile → ⋮ → Copy member ID) in `.env` and restart the bot."
 )
+NO_BRAND_OWNER = (
+    "{brand} has no owner, so there is nobody to ask. Set `owner:` for brand `{key}` in the brands "
+    "file to the owner's Slack member ID and restart the bot."
+)
+OTHER_BRAND = "#{n} belongs to {brand}; act on it in <#{channel}>."
+BRAND_GONE = (
+    "#{n} belongs to brand `{brand}`, which is not in the brands file any more, so it cannot be acted on."
+)
+DRAFT_GONE = "That draft no longer exists."
+BRANDS_HEADER = "*Brands* ({count})"
+HEALTH_UNKNOWN = "unknown"
+INBOX_BRAND_HEADING = "*{name}* · <#{channel}>"
+INBOX_BRAND_GONE = "*{key}* · not in the brands file any more"
+BRANDS_LINE = "*{name}* (`{key}`) · <#{channel}> · owner: {owner} · approvers: {approvers}"
+BRANDS_ACCOUNT = "• {platform} `{account}`{channel} · {health}"
+BRANDS_NO_ACCOUNTS = "• no accounts"
+BRANDS_NOBODY = "not set"
+BRANDS_ANYONE = "anyone"
 NEEDS_QUESTION = "Say what to ask: `/social ask-owner {n} Can we offer a refund on this order?`"
 ASKED = "Asked the owner about #{n}; the answer will come back in its thread."
 NOT_OWNER = "Only the owner (<@{owner}>) can answer this question."
 QUESTION_GONE = "That question no longer exists."
-DRAFT_GONE = "That draft no longer exists."
 ANSWER_EMPTY = "The answer is empty."
 NOTE_ASKED = ":bust_in_silhouette: <@{user}> asked the owner:"
 NOTE_ANSWERED_HEADING = ":speech_balloon: The owner answered <@{asker}>'s question:"
@@ -116,4 +148,68 @@ USED_AS_REPLY = "The owner's answer is now #{n}'s draft; it still needs an appro
 SOMETHING_WENT_WRONG = (
     ":warning: Something went wrong on our side; nothing was changed or sent. "
     "Please try again, and if it keeps happening tell your admin the reference `{ref}`."
+)
+
+# The first-response clock.
+CLOCK_LEFT = ":stopwatch: {left} left to first reply"
+CLOCK_OVERDUE = ":rotating_light: *Overdue*"
+NOTE_NUDGE = ":hourglass: #{n} has {left} left to its first reply. {who}"
+NOTE_OVERDUE = ":rotating_light: #{n} is *Overdue*: its first reply is past the target. {who}"
+NUDGE_CLAIMED = "<@{user}>, you claimed it."
+NUDGE_UNCLAIMED = "Nobody has claimed it: `Claim` it or reply."
+
+# Saved replies.
+SNIPPET_USAGE = "Saved replies: `/social snippet add NAME TEXT`, `/social snippet list`, `/social snippet delete NAME` (NAME like `shipping-times`)."
+SNIPPET_BAD_NAME = "A saved reply's name is 1 to 40 letters, digits, `-` or `_`, e.g. `/social snippet add shipping-times We ship in 2 days.`"
+SNIPPET_EMPTY = "The saved reply `{name}` has no text. Write it after the name: `/social snippet add {name} Thanks for asking!`"
+SNIPPET_TOO_LONG = "A saved reply holds up to {limit} characters; shorten it and try again."
+SNIPPET_FULL = (
+    "This brand already has {limit} saved replies; delete one with `/social snippet delete NAME` first."
+)
+SNIPPET_EXISTS = (
+    "There is already a saved reply `{name}`. Delete it first with `/social snippet delete {name}`."
+)
+SNIPPET_UNKNOWN = "There is no saved reply `{name}`. `/social snippet list` shows them."
+SNIPPET_GONE = "That saved reply was deleted; pick another one."
+SNIPPET_ADDED = "Saved reply `{name}` added; it is in the Reply window's menu."
+SNIPPET_DELETED = "Saved reply `{name}` deleted."
+SNIPPET_WHICH_BRAND = "Saved replies belong to a brand: run this in the brand's channel ({channels})."
+SNIPPET_NONE = "No saved replies yet. Add one: `/social snippet add NAME TEXT`."
+
+# Before a scheduled reply goes out.
+NOTE_REMOVED_BEFORE_SEND = (
+    ":wastebasket: The comment was removed on {platform}, so <@{author}>'s scheduled reply was not sent."
+)
+NOTE_HELD = ":double_vertical_bar: <@{author}>, the customer wrote again (#{n}) since you drafted this reply, so it was not sent. Does it still fit?"
+NOTE_SEND_ANYWAY = ":outbox_tray: <@{user}> chose Send anyway."
+NOT_HELD = "That reply is not on hold any more; see the thread for what happened to it."
+SEND_ANYWAY_WHO = "Only <@{author}>, who drafted it, or an approver can send a held reply."
+
+# Reports.
+REPORT_USAGE = "Say which period: `/social report 7d` (the default) or `/social report 30d`."
+REPORT_POSTED = "Report for the last {days} days posted in this channel."
+REPORT_FAILED = "The report could not be posted here ({error}); invite the bot to this channel and try again."
+SLACK_PARKED = (
+    ":warning: Slack refused a message about #{n}{where}: `{error}`. {fix} "
+    "Other items are not held up. Once fixed, type `/social retry-slack` to send what waits."
+)
+FIX_CHANNEL_NOT_FOUND = (
+    "The channel no longer exists: set the account's channel to one that does and restart the bot."
+)
+FIX_NOT_IN_CHANNEL = "Invite the bot to the channel (`/invite @Social Inbox`)."
+FIX_IS_ARCHIVED = (
+    "The channel is archived: unarchive it, or point the account at another channel and restart the bot."
+)
+FIX_REFUSED_MESSAGE = (
+    "Slack will not take this message as it is; the text of the item is in the database and the log names it."
+)
+FIX_TOKEN = "Reinstall the Slack app or set a valid SLACK_BOT_TOKEN, then restart the bot."
+FIX_BUG = "This is a bug in Social Inbox; the log has the details (event relay.task_crashed)."
+RETRIED_SLACK = "Sending {n} message(s) that Slack refused again, in order."
+NOTHING_PARKED = "Nothing is waiting: every message reached Slack."
+SLACK_MARKUP = (
+    "#{n}'s draft still holds Slack-only markup: {markup}. The customer would see it as is. "
+    "Edit the draft: write the person's name (`@Dana`) instead of a mention, the channel's name or "
+    "nothing instead of a channel link, leave out `@here`/`@channel`, and write links out "
+    "(`https://shop.com`). Then approve again."
 )

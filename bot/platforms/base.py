@@ -93,6 +93,14 @@ class PermanentError(PlatformError):
     """Retrying will not help: auth, deleted comment, policy."""
 
 
+class UnknownOutcome(PlatformError):
+    """A write that may have been applied: the request left, and no answer says what happened.
+
+    A read timeout, a connection reset after sending, a 5xx the platform does not document as
+    "nothing was done". Sending again could post twice, so it is never retried blindly.
+    """
+
+
 @runtime_checkable
 class Platform(Protocol):
     name: str
@@ -116,6 +124,27 @@ class CheckedPlatform(Platform, Protocol):
 
     def check_health(self) -> Connection:
         """Prove the credentials still work (one cheap read); PlatformError when they do not."""
+        ...
+
+
+@runtime_checkable
+class ExistenceChecking(Protocol):
+    """A platform that can say whether a comment is still there (checked before a scheduled send)."""
+
+    def exists(self, *, target: ReplyTarget) -> bool | None:
+        """False when the platform says it is gone; None when it cannot tell right now."""
+        ...
+
+
+@runtime_checkable
+class ReplyLookup(Protocol):
+    """A platform that can tell whether one of our replies is already there."""
+
+    def find_reply(self, *, target: ReplyTarget, text: str, since: datetime) -> Published | None:
+        """Our reply to `target` with `text`, posted at or after `since`, or None.
+
+        Raises PlatformError when the platform cannot be asked (then nobody can tell).
+        """
         ...
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.platforms.base import Connection, PlatformError, Published, ReplyTarget
-from bot.platforms.graph import GraphClient
+from bot.platforms.graph import GraphClient, made_since
 
 
 class FacebookPlatform:
@@ -31,10 +33,33 @@ class FacebookPlatform:
         except PlatformError:
             return None
 
+    def exists(self, *, target: ReplyTarget) -> bool | None:
+        return self._graph.exists(target.external_id)
+
     def publish_reply(self, *, target: ReplyTarget, text: str) -> Published:
         result = self._graph.post(target.external_id, "comments", message=text)
         reply_id = str(result["id"])
         return Published(external_id=reply_id, url=comment_url(reply_id))
+
+    def find_reply(self, *, target: ReplyTarget, text: str, since: datetime) -> Published | None:
+        """The comment's replies (GET /{comment-id}/comments) for one from the Page with `text`."""
+        replies = self._graph.edge(
+            target.external_id,
+            "comments",
+            fields="from,message,created_time",
+            order="reverse_chronological",
+            limit="100",
+        )
+        for reply in replies:
+            author = reply.get("from")
+            if (
+                isinstance(author, dict)
+                and str(author.get("id")) == self.page_id
+                and reply.get("message") == text
+                and made_since(reply.get("created_time"), since)
+            ):
+                return Published(external_id=str(reply["id"]), url=comment_url(str(reply["id"])))
+        return None
 
 
 def comment_url(comment_id: str) -> str:

@@ -14,8 +14,8 @@ from typing import Any
 import facebook
 import requests
 
-from bot.platforms.base import PermanentError, TransientError
-from bot.platforms.http import RebasedSession
+from bot.platforms.base import PermanentError, TransientError, UnknownOutcome
+from bot.platforms.http import RebasedSession, request_failure
 
 _SDK_HOST = "https://graph.facebook.com/"
 # Graph error codes that mean "try again later" (throttling, temporary outage).
@@ -23,15 +23,21 @@ _TRANSIENT_CODES = {1, 2, 4, 17, 32, 341, 368, 613, 80001, 80002, 80005, 80006}
 
 
 class _GraphSession(RebasedSession):
-    """Turns HTTP-level trouble into our errors before the SDK misreads a non-JSON body."""
+    """Turns HTTP-level trouble into our errors before the SDK misreads a non-JSON body.
+
+    A write (POST) whose answer is lost or is a 5xx may have been applied: Graph documents
+    its 5xx codes (1, 2) as "temporary issue, wait and retry", never as "nothing was done".
+    """
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        verb = method.decode() if isinstance(method, bytes) else method
+        write = verb.upper() not in ("GET", "HEAD", "OPTIONS")
         try:
             response = super().request(method, url, *args, **kwargs)
-        except requests.Timeout:
-            raise TransientError("Graph API did not answer in time") from None
-        except requests.ConnectionError:
-            raise TransientError("Graph API could not be reached") from None
+        except requests.RequestException as exc:
+            raise request_failure(exc, service="the Graph API", write=write) from None
+        if write and response.status_code >= 500:
+            raise UnknownOutcome(f"Graph API answered HTTP {response.status_code}{_message(response)}")
         content_type = response.headers.get("content-type", "")
         if "json" not in content_type:
             if response.status_code >= 500 or response.status_code == 429:
@@ -62,8 +68,26 @@ class GraphClient:
     def get(self, object_id: str, *, fields: str) -> dict[str, Any]:
         return self._call(lambda: self._api.get_object(object_id, fields=fields))
 
+    def edge(self, object_id: str, edge: str, **params: str) -> list[dict[str, Any]]:
+        """The first page of an edge (`/{id}/{edge}`), as its `data` list."""
+        result = self._call(lambda: self._api.get_connections(object_id, edge, **params))
+        data = result.get("data")
+        return [d for d in data if isinstance(d, dict)] if isinstance(data, list) else []
+
     def post(self, object_id: str, edge: str, **data: str) -> dict[str, Any]:
         return self._call(lambda: self._api.put_object(object_id, edge, **data))
+
+    def exists(self, object_id: str) -> bool | None:
+        """GET /{id}: False for Graph's "does not exist" (code 100, subcode 33); None when unsure."""
+        try:
+            self._api.get_object(object_id, fields="id")
+        except facebook.GraphAPIError as exc:
+            error = exc.result.get("error", {}) if isinstance(exc.result, dict) else {}
+            gone = isinstance(error, dict) and error.get("code") == 100 and error.get("error_subcode") == 33
+            return False if gone else None
+        except requests.RequestException:
+            return None
+        return True
 
     @staticmethod
     def _call(fn: Any) -> dict[str, Any]:
@@ -79,3 +103,22 @@ class GraphClient:
         if not isinstance(result, dict):
             raise PermanentError("Graph API answered with something other than an object")
         return result
+
+
+def _message(response: requests.Response) -> str:
+    try:
+        error = response.json().get("error", {})
+    except (ValueError, AttributeError):
+        return ""
+    message = error.get("message") if isinstance(error, dict) else None
+    return f": {message}" if isinstance(message, str) and message else ""
+
+
+def made_since(stamp: object, since: datetime) -> bool:
+    # Graph writes times as 2024-05-01T10:00:00+0000; one we cannot read does not rule a reply out.
+    if not isinstance(stamp, str):
+        return True
+    try:
+        return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S%z") >= since
+    except ValueError:
+        return True

@@ -9,6 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import requests
+from urllib3.exceptions import NewConnectionError
+
+from bot.platforms.base import PlatformError, TransientError, UnknownOutcome
 
 
 class RebasedSession(requests.Session):
@@ -24,3 +27,29 @@ class RebasedSession(requests.Session):
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self._timeout
         return super().request(method, url, *args, **kwargs)
+
+
+def never_arrived(exc: requests.RequestException) -> bool:
+    """True when the request surely did not reach the server: no connection was ever made.
+
+    A connect timeout, a refused connection and a failed DNS lookup happen before a byte is
+    sent. A read timeout or a reset after connecting may come after the server acted.
+    """
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError) and exc.args:
+        reason = getattr(exc.args[0], "reason", None)
+        # urllib3 wraps refused connections and DNS failures (NameResolutionError) in this.
+        return isinstance(reason, NewConnectionError)
+    return False
+
+
+def request_failure(exc: requests.RequestException, *, service: str, write: bool) -> PlatformError:
+    """Our error for a request that got no answer: retried when it never arrived or only read."""
+    if never_arrived(exc):
+        return TransientError(f"{service} could not be reached")
+    if isinstance(exc, requests.Timeout):
+        reason = f"{service} did not answer in time"
+    else:
+        reason = f"the connection to {service} broke before it answered"
+    return UnknownOutcome(reason) if write else TransientError(reason)

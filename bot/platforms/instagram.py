@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.platforms.base import Connection, PlatformError, Published, ReplyTarget
-from bot.platforms.graph import GraphClient
+from bot.platforms.graph import GraphClient, made_since
 
 
 class InstagramPlatform:
@@ -40,8 +42,23 @@ class InstagramPlatform:
             self._media_links[media_id] = link
         return self._media_links[media_id]
 
+    def exists(self, *, target: ReplyTarget) -> bool | None:
+        return self._graph.exists(target.external_id)
+
     def publish_reply(self, *, target: ReplyTarget, text: str) -> Published:
         result = self._graph.post(target.external_id, "replies", message=text)
-        reply_id = str(result["id"])
+        return self._published(str(result["id"]), target)
+
+    def find_reply(self, *, target: ReplyTarget, text: str, since: datetime) -> Published | None:
+        """The comment's replies (GET /{comment-id}/replies) for one from our account with `text`."""
+        replies = self._graph.edge(target.external_id, "replies", fields="from,username,text,timestamp")
+        for reply in replies:
+            author = reply.get("from")
+            ours = isinstance(author, dict) and str(author.get("id")) == self.account_id
+            if ours and reply.get("text") == text and made_since(reply.get("timestamp"), since):
+                return self._published(str(reply["id"]), target)
+        return None
+
+    def _published(self, reply_id: str, target: ReplyTarget) -> Published:
         media_link = self._media_links.get(target.conversation_id or "")
         return Published(external_id=reply_id, url=media_link or "https://www.instagram.com/")

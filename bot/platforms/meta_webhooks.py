@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,13 +38,16 @@ def clean_text(text: str) -> str:
 
 
 def parse(
-    payload: Any, *, page_id: str | None, instagram_account_id: str | None
+    payload: Any, *, page_ids: Collection[str], instagram_account_ids: Collection[str]
 ) -> list[IncomingItem | ItemChange]:
     """Turn one delivery into items and changes.
 
     Fields and objects we don't watch are skipped; so is a change we cannot read (logged),
     so that one odd change never costs the others in its delivery. MalformedWebhook only
     when the delivery as a whole has no `entry` list.
+
+    `entry[].id` names the Page or Instagram account the change happened on; one of no
+    brand is logged and skipped, so Meta still gets its 200 and does not retry.
     """
     if not isinstance(payload, dict) or not isinstance(payload.get("entry"), list):
         raise MalformedWebhook("expected an object with an 'entry' list")
@@ -57,7 +61,7 @@ def parse(
         for change in changes:
             try:
                 parsed = _change(
-                    kind, entry, change, page_id=page_id, instagram_account_id=instagram_account_id
+                    kind, entry, change, page_ids=page_ids, instagram_account_ids=instagram_account_ids
                 )
             except MalformedWebhook as exc:
                 log.warning("meta.skipped reason=%s", exc)
@@ -68,24 +72,27 @@ def parse(
 
 
 def _change(
-    kind: Any, entry: dict[str, Any], change: Any, *, page_id: str | None, instagram_account_id: str | None
+    kind: Any,
+    entry: dict[str, Any],
+    change: Any,
+    *,
+    page_ids: Collection[str],
+    instagram_account_ids: Collection[str],
 ) -> IncomingItem | ItemChange | None:
     if not isinstance(change, dict):
         raise MalformedWebhook("change is not an object")
     field, value = change.get("field"), change.get("value")
-    watched = (kind == "page" and field == "feed" and page_id and str(entry.get("id")) == page_id) or (
-        kind == "instagram"
-        and field == "comments"
-        and instagram_account_id
-        and str(entry.get("id")) == instagram_account_id
-    )
-    if not watched:
+    if not ((kind == "page" and field == "feed") or (kind == "instagram" and field == "comments")):
+        return None
+    entry_id = str(entry.get("id"))
+    if entry_id not in (page_ids if kind == "page" else instagram_account_ids):
+        log.warning("meta.unknown_account object=%s account=%s", kind, entry_id[:40])
         return None
     if not isinstance(value, dict):
         raise MalformedWebhook("change without a value object")
-    if kind == "page" and page_id:
-        return _facebook(value, page_id=page_id)
-    return _instagram(value, account_id=instagram_account_id or "")
+    if kind == "page":
+        return _facebook(value, page_id=entry_id)
+    return _instagram(value, account_id=entry_id)
 
 
 def _text(value: dict[str, Any], key: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import time
@@ -21,8 +22,9 @@ from bot.platforms.base import (
     Published,
     ReplyTarget,
     TransientError,
+    UnknownOutcome,
 )
-from bot.platforms.http import RebasedSession
+from bot.platforms.http import RebasedSession, request_failure
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,8 @@ class XPlatform:
     # First poll of a new install: show this many recent mentions, not the whole history.
     first_poll_results = 20
     page_size = 100
+    # Our own timeline since the send: a few pages is far more than one send can be behind.
+    lookup_pages = 5
 
     def __init__(
         self,
@@ -121,11 +125,53 @@ class XPlatform:
         response = self._call(
             lambda: self._client.create_tweet(
                 text=text, in_reply_to_tweet_id=target.external_id, user_auth=True
-            )
+            ),
+            write=True,
         )
-        tweet_id = str(response.data["id"])
+        return self._published(str(response.data["id"]))
+
+    def find_reply(self, *, target: ReplyTarget, text: str, since: datetime) -> Published | None:
+        """Our posts since `since` (GET /2/users/:id/tweets), newest first, for one replying to target."""
+        user_id = self.account_id()
+        wanted = _comparable(text)
+        token: str | None = None
+        for _ in range(self.lookup_pages):
+            response = self._call(
+                lambda token=token: self._client.get_users_tweets(
+                    user_id,
+                    start_time=since,
+                    max_results=self.page_size,
+                    pagination_token=token,
+                    tweet_fields=["referenced_tweets", "created_at"],
+                    user_auth=True,
+                )
+            )
+            for tweet in response.data or []:
+                replied_to = {str(r.id) for r in (tweet.referenced_tweets or []) if r.type == "replied_to"}
+                if target.external_id in replied_to and _comparable(tweet.text) == wanted:
+                    return self._published(str(tweet.id))
+            token = (response.meta or {}).get("next_token")
+            if not token:
+                break
+        return None
+
+    def _published(self, tweet_id: str) -> Published:
         handle = self._username or "i/web"
         return Published(external_id=tweet_id, url=f"https://x.com/{handle}/status/{tweet_id}")
+
+    def exists(self, *, target: ReplyTarget) -> bool | None:
+        """GET /2/tweets/:id: X answers 200 with a "resource-not-found" error for a deleted post."""
+        try:
+            response = self._call(lambda: self._client.get_tweet(target.external_id, user_auth=False))
+        except PlatformError:
+            return None
+        if response.data is not None:
+            return True
+        errors = getattr(response, "errors", None) or []
+        gone = any(
+            str(e.get("type", "")).endswith("/resource-not-found") for e in errors if isinstance(e, dict)
+        )
+        return False if gone else None
 
     def _to_item(self, tweet: Any, users: dict[str, Any], user_id: str) -> IncomingItem:
         author = users.get(str(tweet.author_id))
@@ -153,8 +199,12 @@ class XPlatform:
             conversation_id=str(tweet.conversation_id) if tweet.conversation_id else None,
         )
 
-    def _call(self, fn: Any) -> Any:
-        """Run a tweepy call, turning its errors into ours."""
+    def _call(self, fn: Any, *, write: bool = False) -> Any:
+        """Run a tweepy call, turning its errors into ours.
+
+        For a write, a 5xx or a lost answer may mean X created the post anyway: X documents no
+        5xx as "nothing was done", so those are UnknownOutcome. 429 is refused before any work.
+        """
         try:
             return fn()
         except tweepy.TooManyRequests as exc:
@@ -162,7 +212,8 @@ class XPlatform:
             wait = max(1.0, float(reset) - time.time()) if reset else 60.0
             raise TransientError(f"X rate limit reached; resets in {wait:.0f}s", retry_after=wait) from None
         except tweepy.TwitterServerError as exc:
-            raise TransientError(f"X server error {exc.response.status_code}: {_reason(exc)}") from None
+            reason = f"X server error {exc.response.status_code}: {_reason(exc)}"
+            raise (UnknownOutcome(reason) if write else TransientError(reason)) from None
         except tweepy.Forbidden as exc:
             reason = _reason(exc)
             if "mentioned or otherwise engaged" in reason:
@@ -170,10 +221,8 @@ class XPlatform:
             raise PermanentError(f"X refused: {reason}") from None
         except tweepy.HTTPException as exc:
             raise PermanentError(f"X error {exc.response.status_code}: {_reason(exc)}") from None
-        except requests.Timeout:
-            raise TransientError("X did not answer in time") from None
-        except requests.ConnectionError:
-            raise TransientError("X could not be reached") from None
+        except requests.RequestException as exc:
+            raise request_failure(exc, service="X", write=write) from None
         except tweepy.TweepyException as exc:
             raise PlatformError(f"X error: {exc}") from None
 
@@ -182,6 +231,11 @@ def _followers(author: Any) -> int | None:
     metrics = getattr(author, "public_metrics", None) or {}
     count = metrics.get("followers_count")
     return int(count) if isinstance(count, int) else None
+
+
+def _comparable(text: str) -> str:
+    # X answers text with &, < and > as HTML entities and every link rewritten to t.co.
+    return _URL.sub("<link>", html.unescape(text)).strip()
 
 
 def _reason(exc: tweepy.HTTPException) -> str:

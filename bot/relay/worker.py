@@ -5,7 +5,10 @@ worker. A task is claimed with a lease (an atomic conditional UPDATE, so two pro
 never run the same one), run, and marked done. Outages, 429s and crashes only delay a
 task: it stays in the table until it has run. Tasks of one item run in order, and a
 reply's thread waits for its root item's message. What an exception means is decided in
-`bot.relay.errors.classify`.
+`bot.relay.errors.classify`. A task Slack refuses for good (or that hits a bug) is parked:
+kept undone with `failed_at` and its error, told to people once by `Parking`, and never
+claimed again until someone retries it; the item's later tasks are parked behind it, so
+its order holds and nothing waits in silence, while other items carry on.
 """
 
 from __future__ import annotations
@@ -15,14 +18,14 @@ import threading
 import time
 from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from bot.clock import Clock
-from bot.relay.errors import Classified, Verdict, classify
+from bot.relay.errors import Cause, Classified, Verdict, classify
 from bot.relay.kinds import TaskKind
 from bot.relay.pacing import Paced
 from bot.storage.db import Database
@@ -42,9 +45,20 @@ _REPEATABLE = frozenset(
 )
 
 
+class Parking(Protocol):
+    """Who hears about parked tasks (bot.relay.parking.Notices)."""
+
+    def parked(self, task: SlackTask, outcome: Classified) -> None: ...
+
+    def delivered(self) -> None: ...
+
+
 class Relay:
     lease = timedelta(seconds=60)
     max_backoff = timedelta(minutes=5)
+    # Slack unreachable: the whole worker waits (every task would fail the same way), and
+    # the first task is tried first again when Slack is back, so items keep their order.
+    max_outage_pause = timedelta(seconds=30)
     batch = 100
 
     def __init__(
@@ -55,10 +69,15 @@ class Relay:
         runners: Mapping[TaskKind, Runner],
         name: str = "slack-relay",
         plan: Callable[[], None] | None = None,
+        parking: Parking | None = None,
+        lease: timedelta | None = None,
     ) -> None:
+        if lease is not None:
+            self.lease = lease
         self.db = db
         self.clock = clock
         self.name = name
+        self.parking = parking
         self._runners = dict(runners)
         self._kinds: Collection[str] = sorted(kind.value for kind in self._runners)
         self._event = threading.Event()
@@ -72,6 +91,7 @@ class Relay:
         # chat.postMessage is paced per channel: where this worker may post again (monotonic time).
         self._channel_waits: dict[str, float] = {}
         self._full_batch = False
+        self._outages = 0  # Slack unreachable this many times in a row
 
     @property
     def kinds(self) -> frozenset[TaskKind]:
@@ -137,25 +157,45 @@ class Relay:
         with self.db.session() as session:
             earlier = aliased(SlackTask)
             # A task behind an earlier one of its item is not even read: a backlog of re-renders
-            # waiting for their items' first posts must not fill every batch.
+            # waiting for their items' first posts must not fill every batch. Behind a parked
+            # one it is read, to be parked too, so nothing waits in silence.
             blocked = (
                 select(earlier.id)
                 .where(
                     col(earlier.item_id) == col(SlackTask.item_id),
                     col(earlier.done).is_(False),
+                    col(earlier.failed_at).is_(None),
                     col(earlier.kind).in_(self._kinds),
                     col(earlier.id) < col(SlackTask.id),
                 )
                 .exists()
             )
+            # New items of one priority appear in the order they came: while an earlier item's post
+            # of the same or a more urgent priority is held by another process (or by one that died,
+            # until its lease ends), later ones wait. A question still goes before held praise.
+            held = aliased(SlackTask)
+            posting_before = (
+                select(held.id)
+                .where(
+                    col(held.kind) == TaskKind.POST_ITEM.value,
+                    col(held.done).is_(False),
+                    col(held.claimed_until) >= now,
+                    col(held.id) < col(SlackTask.id),
+                    col(held.priority) <= col(SlackTask.priority),
+                )
+                .exists()
+            )
+            in_order = or_(col(SlackTask.kind) != TaskKind.POST_ITEM.value, ~posting_before)
             rows = session.exec(
                 select(SlackTask.id, SlackTask.channel, SlackTask.priority)
                 .where(
                     col(SlackTask.done).is_(False),
                     col(SlackTask.kind).in_(self._kinds),
+                    col(SlackTask.failed_at).is_(None),
                     or_(col(SlackTask.not_before).is_(None), col(SlackTask.not_before) <= now),
                     or_(col(SlackTask.claimed_until).is_(None), col(SlackTask.claimed_until) < now),
                     or_(col(SlackTask.kind).in_(_UNORDERED), ~blocked),
+                    in_order,
                 )
                 .order_by(col(SlackTask.priority), col(SlackTask.id))
                 .limit(self.batch)
@@ -171,6 +211,7 @@ class Relay:
                     col(SlackTask.done).is_(False),
                     col(SlackTask.kind).in_(self._kinds),
                     col(SlackTask.id).not_in([r[0] for r in rows]),
+                    col(SlackTask.failed_at).is_(None),
                     or_(col(SlackTask.not_before).is_(None), col(SlackTask.not_before) <= now),
                     or_(col(SlackTask.claimed_until).is_(None), col(SlackTask.claimed_until) < now),
                 )
@@ -181,54 +222,54 @@ class Relay:
         pending = self._pending_by_item(tasks)
         completed = 0
         finished: set[int] = set()  # done in this batch
-        settled: set[int] = set()  # failed in this batch; their rows already say when to retry
-        unrun: list[int] = []
+        settled: set[int] = set()  # failed or parked in this batch; their rows say what comes next
         settle_later: list[int] = []
         stop_batch = False
-        for task in tasks:
-            assert task.id is not None
-            # Tasks of one item run in id order whatever their priority: an earlier one still
-            # pending (not run yet, failed, at Slack's pace) holds the later ones back.
-            # The item's own message goes first of all (a promoted item's thread tasks wait for it),
-            # and a group's message names an item only to have one: neither waits in line.
-            behind = task.kind not in _UNORDERED and any(
-                other < task.id and other not in finished for other in pending.get(task.item_id, ())
-            )
-            if stop_batch or self._stopped.is_set() or task.channel in waiting or behind:
-                unrun.append(task.id)
-                continue
-            try:
-                self._runners[TaskKind(task.kind)](task)
-            except Paced as paced:
-                # Nothing was sent: this channel waits, every other channel carries on.
-                waiting[paced.channel] = time.monotonic() + paced.wait
-                self._channel_waits[paced.channel] = waiting[paced.channel]
-                unrun.append(task.id)
-                continue
-            except Exception as exc:
-                outcome = classify(exc)
-                if outcome is None:
-                    self._done_all(settle_later)
-                    self._release_all(
-                        [
-                            t.id
-                            for t in tasks
-                            if t.id is not None and t.id != task.id and t.id not in finished | settled
-                        ]
-                    )
-                    raise
-                settled.add(task.id)
-                if self._settle(task, outcome):
-                    stop_batch = True
-                continue
-            if task.kind in _REPEATABLE:
-                settle_later.append(task.id)  # one UPDATE for the batch: running it again is harmless
-            else:
-                self._done(task)
-            finished.add(task.id)
-            completed += 1
-        self._done_all(settle_later)
-        self._release_all(unrun)
+        try:
+            for task in tasks:
+                assert task.id is not None
+                if stop_batch or self._stopped.is_set() or task.channel in waiting:
+                    continue  # released below
+                # Tasks of one item run in id order whatever their priority: an earlier one still
+                # pending (not run yet, failed, at Slack's pace) holds the later ones back.
+                # The item's own message goes first of all (a promoted item's thread tasks wait for it),
+                # and a group's message names an item only to have one: neither waits in line.
+                before = (
+                    []
+                    if task.kind in _UNORDERED
+                    else [e for e in pending.get(task.item_id, ()) if e[0] < task.id and e[0] not in finished]
+                )
+                if before:
+                    first_id, first_parked, first_error = min(before)
+                    if first_parked:  # behind a parked task: parked too, so nothing waits in silence
+                        self._park(task, f"after task {first_id}: {first_error}")
+                        settled.add(task.id)
+                    continue
+                try:
+                    self._runners[TaskKind(task.kind)](task)
+                except Paced as paced:
+                    # Nothing was sent: this channel waits, every other channel carries on.
+                    waiting[paced.channel] = time.monotonic() + paced.wait
+                    self._channel_waits[paced.channel] = waiting[paced.channel]
+                    continue
+                except Exception as exc:
+                    settled.add(task.id)
+                    if self._settle(task, classify(exc), exc):
+                        stop_batch = True
+                    continue
+                if task.kind in _REPEATABLE:
+                    settle_later.append(task.id)  # one UPDATE for the batch: running it again is harmless
+                else:
+                    self._done(task)
+                finished.add(task.id)
+                self._outages = 0
+                completed += 1
+                if self.parking is not None:
+                    self.parking.delivered()
+        finally:
+            self._done_all(settle_later)
+            # What this batch did not run (or could not finish) is given back without an attempt.
+            self._release_all([t.id for t in tasks if t.id is not None and t.id not in finished | settled])
         return completed
 
     def _waiting_channels(self) -> dict[str, float]:
@@ -247,7 +288,7 @@ class Relay:
             return 0.5
         return max(0.01, min(0.5, soonest - time.monotonic()))
 
-    def _settle(self, task: SlackTask, outcome: Classified) -> bool:
+    def _settle(self, task: SlackTask, outcome: Classified, exc: Exception) -> bool:
         """Record a failed run; True when the rest of the batch should wait too."""
         match outcome.verdict:
             case Verdict.WAIT:
@@ -259,10 +300,35 @@ class Relay:
                 log.warning("relay.rate_limited retry_after=%ss", retry_after)
                 return True
             case Verdict.PERMANENT:
-                self._give_up(task, outcome.error)
-            case Verdict.RETRY | Verdict.UNREACHABLE:
+                if outcome.cause is Cause.BUG:
+                    log.error(
+                        "relay.task_crashed task=%s kind=%s item=%s",
+                        task.id,
+                        task.kind,
+                        task.item_id,
+                        exc_info=exc,
+                    )
+                self._park(task, outcome.error)
+                if self.parking is not None:
+                    try:
+                        self.parking.parked(task, outcome)
+                    except Exception:  # telling people must never stop the relay
+                        log.exception("relay.notice_failed task=%s", task.id)
+            case Verdict.UNREACHABLE:
+                self._outages += 1
+                pause = min(timedelta(seconds=2 ** min(self._outages, 10) / 4), self.max_outage_pause)
+                self._paused_until = self.clock.now() + pause
+                log.warning(
+                    "relay.unreachable task=%s item=%s error=%s in=%ss",
+                    task.id,
+                    task.item_id,
+                    outcome.error,
+                    pause.total_seconds(),
+                )
+                self._release(task, delay=None, error=outcome.error)
+                return True
+            case Verdict.RETRY:
                 self._failed(task, outcome.error)
-                return outcome.verdict is Verdict.UNREACHABLE
         return False
 
     # -- bookkeeping ---------------------------------------------------------------
@@ -291,22 +357,25 @@ class Relay:
             by_id = {t.id: t for t in session.exec(select(SlackTask).where(col(SlackTask.id).in_(won))).all()}
         return [by_id[task_id] for task_id in ids if task_id in by_id]
 
-    def _pending_by_item(self, tasks: list[SlackTask]) -> dict[int, list[int]]:
-        """Every unfinished task of these items (of this worker's kinds): a task runs after its item's earlier ones."""
+    def _pending_by_item(self, tasks: list[SlackTask]) -> dict[int, list[tuple[int, bool, str]]]:
+        """Every unfinished task of these items (of this worker's kinds), parked or not, with its error.
+
+        A task runs after its item's earlier ones; behind a parked one it is parked too.
+        """
         if not tasks:
             return {}
         with self.db.session() as session:
             rows = session.exec(
-                select(SlackTask.item_id, SlackTask.id).where(
+                select(SlackTask.item_id, SlackTask.id, SlackTask.failed_at, SlackTask.last_error).where(
                     col(SlackTask.item_id).in_({t.item_id for t in tasks}),
                     col(SlackTask.kind).in_(self._kinds),
                     col(SlackTask.done).is_(False),
                 )
             ).all()
-        pending: dict[int, list[int]] = {}
-        for item_id, task_id in rows:
+        pending: dict[int, list[tuple[int, bool, str]]] = {}
+        for item_id, task_id, failed_at, last_error in rows:
             if task_id is not None:
-                pending.setdefault(item_id, []).append(task_id)
+                pending.setdefault(item_id, []).append((task_id, failed_at is not None, last_error or ""))
         return pending
 
     def _done_all(self, ids: list[int]) -> None:
@@ -330,9 +399,13 @@ class Relay:
                 .values(claimed_until=None, attempts=SlackTask.attempts - 1)
             )
 
-    def _release(self, task: SlackTask, *, delay: timedelta | None) -> None:
+    def _release(self, task: SlackTask, *, delay: timedelta | None, error: str | None = None) -> None:
         with self.db.session() as session:
-            values: dict[str, Any] = {"claimed_until": None, "attempts": SlackTask.attempts - 1}
+            values: dict[str, Any] = {"claimed_until": None}
+            if error is None:  # not run: the claim does not count as an attempt
+                values["attempts"] = SlackTask.attempts - 1
+            else:
+                values["last_error"] = error[:500]
             if delay is not None:
                 values["not_before"] = self.clock.now() + delay
             session.execute(update(SlackTask).where(col(SlackTask.id) == task.id).values(**values))
@@ -345,13 +418,13 @@ class Relay:
                 .values(done=True, claimed_until=None, last_error=None)
             )
 
-    def _give_up(self, task: SlackTask, error: str) -> None:
-        log.warning("relay.gave_up task=%s kind=%s item=%s error=%s", task.id, task.kind, task.item_id, error)
+    def _park(self, task: SlackTask, error: str) -> None:
+        log.warning("relay.parked task=%s kind=%s item=%s error=%s", task.id, task.kind, task.item_id, error)
         with self.db.session() as session:
             session.execute(
                 update(SlackTask)
                 .where(col(SlackTask.id) == task.id)
-                .values(done=True, claimed_until=None, last_error=error[:500])
+                .values(claimed_until=None, failed_at=self.clock.now(), last_error=error[:500])
             )
 
     def _failed(self, task: SlackTask, error: str) -> None:

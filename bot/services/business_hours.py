@@ -315,6 +315,21 @@ def deadline(*, schedule: BusinessSchedule, received: datetime, target: Target) 
     return Deadline(received=received, due=due, nudge=nudge_at(schedule=schedule, received=received, due=due))
 
 
+def open_intervals(
+    *, schedule: BusinessSchedule, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The open intervals (UTC) that overlap [start, end), clipped to it, in order."""
+    _check_aware(start, end)
+    if schedule.hours.always_open:
+        return [(start, end)] if end > start else []
+    found = []
+    for open_at, close_at, _ in _open_intervals(schedule, start):
+        if open_at >= end:
+            break
+        found.append((max(open_at, start), min(close_at, end)))
+    return found
+
+
 def _due_in_days(schedule: BusinessSchedule, received: datetime, days: int) -> datetime:
     # The clock starts at the first open moment; the item is due at that wall time N open days on.
     open_at, _, business_day = next(

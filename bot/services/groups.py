@@ -72,13 +72,10 @@ class Groups:
             audit(session, item_id=item_id, actor=user, action="not_spam")
         self.wake()
 
-    def spam_list(self) -> list[Item]:
+    def spam_list(self, *, brand_keys: list[str] | None = None) -> list[Item]:
+        """The newest items filtered as spam; only those of `brand_keys` when given (a brand's channel)."""
+        query = select(Item).where(col(Item.spam).is_(True))
+        if brand_keys is not None:
+            query = query.where(col(Item.brand_key).in_(brand_keys))
         with self.db.session() as session:
-            return list(
-                session.exec(
-                    select(Item)
-                    .where(col(Item.spam).is_(True))
-                    .order_by(col(Item.id).desc())
-                    .limit(SPAM_LIST_LENGTH)
-                ).all()
-            )
+            return list(session.exec(query.order_by(col(Item.id).desc()).limit(SPAM_LIST_LENGTH)).all())

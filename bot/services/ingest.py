@@ -10,6 +10,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -25,36 +26,51 @@ from bot.storage.db import Database
 from bot.storage.models import Account, Draft, DraftStatus, Item, ItemKind, utcnow
 from bot.storage.queries import audit, find_item
 
+if TYPE_CHECKING:
+    from bot.services.accounts import Connected, PlatformRegistry
+
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Ingestor:
     db: Database
-    default_channel: str
-    channels: dict[str, str] = field(default_factory=dict)  # platform -> channel override
-    owner_keywords: list[str] = field(default_factory=list)
+    # The connected accounts: which brand and channel an item belongs to.
+    accounts: PlatformRegistry
     on_stored: Callable[[], None] = lambda: None  # wakes the relay
+    stamp: Callable[[Item], None] = lambda item: None  # starts the first-response clock
     _accounts: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
+    _owner_words: dict[str, re.Pattern[str] | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        words = [re.escape(w) for w in self.owner_keywords if w]
-        self._owner_words = re.compile(r"\b(" + "|".join(words) + r")", re.IGNORECASE) if words else None
+        for brand in self.accounts.brands:
+            words = [re.escape(w) for w in brand.owner_keywords if w]
+            self._owner_words[brand.key] = (
+                re.compile(r"\b(" + "|".join(words) + r")", re.IGNORECASE) if words else None
+            )
 
     def ingest(self, incoming: IncomingItem) -> int | None:
         """Store a new item and queue its Slack message; None when it was already stored.
 
-        Triage runs here, so the relay knows what matters first: likely spam is listed in the
-        channel's hourly digest instead of getting a message of its own.
+        An item for an account no brand lists is skipped: nobody would see it. Triage runs here,
+        so the relay knows what matters first: likely spam is listed in the channel's hourly
+        digest instead of getting a message of its own.
         """
-        account_id, channel = self._account(incoming)
+        connected = self.accounts.find(platform=incoming.platform, external_id=incoming.account_external_id)
+        if connected is None:
+            log.warning(
+                "ingest.no_brand platform=%s account=%s", incoming.platform, incoming.account_external_id
+            )
+            return None
+        account_id, channel = self._account(incoming, connected)
         received_at = utcnow()
         try:
             with self.db.session() as session:
                 if find_item(session, platform=incoming.platform, external_id=incoming.external_id):
                     return None
-                item = self._new_item(session, incoming, account_id=account_id)
+                item = self._new_item(session, incoming, account_id=account_id, brand_key=connected.brand.key)
                 item.received_at = received_at
+                self.stamp(item)
                 self._triage(session, item, incoming)
                 if item.spam:
                     item.group_id = spam_digest(self.db, channel=channel, at=received_at)
@@ -86,7 +102,9 @@ class Ingestor:
         except IntegrityError:
             # Another delivery of the same item won the race; it is stored once.
             return None
-        log.info("ingest.stored item=%s platform=%s", item_id, incoming.platform)
+        log.info(
+            "ingest.stored item=%s platform=%s brand=%s", item_id, incoming.platform, connected.brand.key
+        )
         self.on_stored()
         return item_id
 
@@ -119,8 +137,10 @@ class Ingestor:
         self.on_stored()
         return True
 
-    def _new_item(self, session: Session, incoming: IncomingItem, *, account_id: int) -> Item:
+    def _new_item(self, session: Session, incoming: IncomingItem, *, account_id: int, brand_key: str) -> Item:
+        owner_words = self._owner_words.get(brand_key)
         return Item(
+            brand_key=brand_key,
             platform=incoming.platform,
             external_id=incoming.external_id,
             account_id=account_id,
@@ -134,7 +154,7 @@ class Ingestor:
             conversation_id=incoming.conversation_id,
             root_item_id=self._root_item(session, incoming),
             created_at=incoming.created_at,
-            owner_hint=bool(self._owner_words and self._owner_words.search(incoming.text)),
+            owner_hint=bool(owner_words and owner_words.search(incoming.text)),
         )
 
     def _triage(self, session: Session, item: Item, incoming: IncomingItem) -> None:
@@ -213,15 +233,19 @@ class Ingestor:
             return None
         return parent.root_item_id or parent.id
 
-    def _account(self, incoming: IncomingItem) -> tuple[int, str]:
-        """The account's id and Slack channel (created on the first item)."""
+    def _account(self, incoming: IncomingItem, connected: Connected) -> tuple[int, str]:
+        """The account's id and Slack channel (its row created on the first item); the channel follows the brands file."""
         key = (incoming.platform, incoming.account_external_id)
         if key not in self._accounts:
+            channel = connected.channel
             query = select(Account).where(Account.platform == key[0], Account.external_id == key[1])
             with self.db.session() as session:
                 account = session.exec(query).first()
+                if account is not None and account.slack_channel != channel:
+                    # A restart with a changed file moves new items; shown ones stay where they are.
+                    account.slack_channel = channel
+                    session.add(account)
             if account is None:
-                channel = self.channels.get(incoming.platform) or self.default_channel
                 try:
                     with self.db.session() as session:
                         session.add(Account(platform=key[0], external_id=key[1], slack_channel=channel))
@@ -230,7 +254,7 @@ class Ingestor:
                 with self.db.session() as session:
                     account = session.exec(query).one()
             assert account.id is not None
-            self._accounts[key] = (account.id, account.slack_channel)
+            self._accounts[key] = (account.id, channel)
         return self._accounts[key]
 
 

@@ -70,6 +70,7 @@ class OpenItem:
 
 @dataclass(frozen=True)
 class InboxFilter:
+    brand_keys: list[str] | None = None  # a brand's channel shows its own items only
     platform: str | None = None
     claimed_by: str | None = None  # "mine"
     waiting_owner: bool = False
@@ -143,7 +144,7 @@ class Items:
             for draft in session.exec(
                 select(Draft).where(
                     Draft.item_id == item_id,
-                    col(Draft.status).in_([DraftStatus.PENDING, DraftStatus.APPROVED]),
+                    col(Draft.status).in_([DraftStatus.PENDING, DraftStatus.APPROVED, DraftStatus.HELD]),
                 )
             ).all():
                 move_draft(
@@ -151,7 +152,7 @@ class Items:
                     draft_id=draft.id or 0,
                     item_id=item_id,
                     to=DraftStatus.CANCELLED,
-                    only_from=(DraftStatus.PENDING, DraftStatus.APPROVED),
+                    only_from=(DraftStatus.PENDING, DraftStatus.APPROVED, DraftStatus.HELD),
                 )
             if not move_item(session, item_id=item_id, to=state, audit=Audit(actor=user, action=state.value)):
                 raise closed_meanwhile(session, item)
@@ -162,8 +163,9 @@ class Items:
         self.wake()
         return state
 
-    def open_items(self, *, limit: int = 50) -> list[OpenItem]:
-        return self.inbox(page_size=limit).items
+    def open_items(self, *, brand_keys: list[str] | None = None, limit: int = 50) -> list[OpenItem]:
+        """The oldest open items; only those of `brand_keys` when given (a brand's channel)."""
+        return self.inbox(where=InboxFilter(brand_keys=brand_keys), page_size=limit).items
 
     def inbox(self, *, where: InboxFilter = InboxFilter(), page_size: int = 40) -> InboxPage:
         """Open items oldest first, one page of them, and how many match in all.
@@ -180,6 +182,8 @@ class Items:
             col(Item.removed).is_(False),
             col(Item.spam).is_(False),  # likely spam waits in `/social spam-list`
         ]
+        if where.brand_keys is not None:
+            conditions.append(col(Item.brand_key).in_(where.brand_keys))
         if where.platform:
             conditions.append(col(Item.platform) == where.platform)
         if where.claimed_by:

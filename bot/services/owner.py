@@ -15,6 +15,7 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlmodel import col, select
 
+from bot.brands import Brand, Brands
 from bot.clock import Clock
 from bot.message_builder import strings
 from bot.message_builder.format import duration
@@ -24,6 +25,7 @@ from bot.relay.kinds import TaskKind
 from bot.relay.queue import enqueue
 from bot.services.errors import UserError
 from bot.services.items import ensure_open, get_item, refresh
+from bot.services.scope import brand_or_refuse
 from bot.services.transitions import move_item
 from bot.storage.db import Database
 from bot.storage.models import ItemState, OwnerQuestion
@@ -36,18 +38,26 @@ log = logging.getLogger(__name__)
 class Owner:
     db: Database
     clock: Clock
-    owner: str | None
+    brands: Brands  # each brand has its own owner
     reminder_every: timedelta
     max_reminders: int
     wake: Callable[[], None]
 
-    def require_owner(self) -> str:
-        if not self.owner:
-            raise UserError(strings.NO_OWNER)
-        return self.owner
+    def require_owner(self, brand: Brand) -> str:
+        if not brand.owner:
+            if not self.brands.from_file:
+                raise UserError(strings.NO_OWNER)
+            raise UserError(strings.NO_BRAND_OWNER.format(brand=brand.name, key=brand.key))
+        return brand.owner
+
+    def owner_of(self, *, item_id: int) -> str:
+        """The owner of the item's brand; raises naming the brand when it has none."""
+        with self.db.session() as session:
+            item = get_item(session, item_id)
+        return self.require_owner(brand_or_refuse(self.brands, key=item.brand_key, n=item_id))
 
     def ask(self, *, item_id: int, question: str, user: str) -> OwnerQuestion:
-        self.require_owner()
+        self.owner_of(item_id=item_id)
         question = question.strip()
         if not question:
             raise UserError(strings.NEEDS_QUESTION.format(n=item_id))
@@ -86,7 +96,7 @@ class Owner:
         return found
 
     def answer(self, *, question_id: int, text: str, user: str) -> OwnerQuestion:
-        owner = self.require_owner()
+        owner = self.owner_of(item_id=self.question(question_id).item_id)
         if user != owner:
             raise UserError(strings.NOT_OWNER.format(owner=owner))
         text = text.strip()
@@ -122,7 +132,7 @@ class Owner:
 
     def answer_from_dm(self, *, channel: str, thread_ts: str, user: str, text: str) -> bool:
         """A reply in a DM thread; relayed only when it is the owner answering one of our questions."""
-        if not self.owner or user != self.owner:
+        if not any(brand.owner == user for brand in self.brands):
             log.info("owner.dm_not_from_owner")
             return False
         with self.db.session() as session:

@@ -2,16 +2,20 @@
 
 A draft is claimed with a conditional UPDATE (APPROVED -> PUBLISHING, with a lease)
 before the platform call, and its platform id is recorded after. A double click, two
-processes or a retry can never claim it twice. A claim whose lease ran out means a
-process died mid-call: whether the platform got it is unknown, so it is shown as
-failed with a Retry button instead of being sent again on a guess.
+processes or a retry can never claim it twice.
+
+Some failures leave the outcome unknown: the answer was lost after the request left (a
+read timeout, a reset, a 5xx), or a process died mid-call and its lease ran out. Those are
+never sent again on a guess: the platform is searched for our reply first; found, it is
+recorded as published; otherwise the draft goes to UNKNOWN and the thread asks a person
+to press Retry or Mark as sent.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -22,9 +26,18 @@ from sqlmodel import Session, col, select
 from bot.clock import Clock
 from bot.message_builder import strings
 from bot.message_builder.format import duration, escape, link
-from bot.platforms.base import Platform, PlatformError, Published, ReplyTarget, TransientError
+from bot.platforms.base import (
+    Platform,
+    PlatformError,
+    Published,
+    ReplyLookup,
+    ReplyTarget,
+    TransientError,
+    UnknownOutcome,
+)
 from bot.relay.kinds import TaskKind
 from bot.relay.queue import enqueue
+from bot.services.accounts import PlatformRegistry
 from bot.services.errors import UserError
 from bot.services.transitions import Audit, move_draft, move_item
 from bot.storage.db import Database
@@ -32,17 +45,22 @@ from bot.storage.models import CLOSED_STATES, Draft, DraftStatus, Item, ItemStat
 
 log = logging.getLogger(__name__)
 
+# How far before the claim our reply may be dated: the platform's clock is not ours.
+_CLOCK_SKEW = timedelta(minutes=10)
+
 
 @dataclass
 class Publisher:
     db: Database
-    platforms: Mapping[str, Platform]
+    platforms: PlatformRegistry
     clock: Clock
     wake: Callable[[], None]
     max_attempts: int = 5
     lease: timedelta = timedelta(minutes=5)
     base_backoff: timedelta = timedelta(seconds=2)
     workers: int = 4
+    # A last look before a scheduled send (bot.services.presend); False: it ended the claim itself.
+    pre_send: Callable[[Draft, Item, Platform], bool] = lambda draft, item, platform: True
     _pool: ThreadPoolExecutor | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
@@ -76,17 +94,16 @@ class Publisher:
         with self.db.session() as session:
             item = session.get(Item, draft.item_id)
             assert item is not None
-        platform = self.platforms.get(item.platform)
+        platform = self.platforms.for_item(item)
         if platform is None:
             self._failed(draft, item, reason=f"{item.platform} is not connected", transient=False)
             return False
-        target = ReplyTarget(
-            external_id=item.external_id,
-            author_handle=item.author_handle,
-            conversation_id=item.conversation_id,
-        )
+        if not self.pre_send(draft, item, platform):
+            return False
         try:
-            published = platform.publish_reply(target=target, text=draft.text)
+            published = platform.publish_reply(target=_target(item), text=draft.text)
+        except UnknownOutcome as exc:
+            return self._settle(draft, item, platform, reason=exc.reason)
         except PlatformError as exc:
             self._failed(
                 draft,
@@ -114,7 +131,7 @@ class Publisher:
             log.exception("publish.kick_failed draft=%s", draft_id)
 
     def recover_interrupted(self) -> int:
-        """Claims whose lease ran out: a process died mid-send. Show them; never resend blindly."""
+        """Claims whose lease ran out: a process died mid-send. Look on the platform; never resend."""
         now = self.clock.now()
         with self.db.session() as session:
             stale = session.exec(
@@ -122,37 +139,60 @@ class Publisher:
             ).all()
         count = 0
         for draft in stale:
+            # Take the check over with a fresh lease, so two processes never check (and note) twice.
             with self.db.session() as session:
                 if not move_draft(
                     session,
                     draft_id=draft.id or 0,
                     item_id=draft.item_id,
-                    to=DraftStatus.FAILED,
+                    to=DraftStatus.PUBLISHING,
                     only_from=(DraftStatus.PUBLISHING,),
                     where=(col(Draft.claimed_until) < now,),
-                    values={
-                        "claimed_until": None,
-                        "last_error": "interrupted mid-send; check the platform before retrying",
-                    },
+                    values={"claimed_until": now + self.lease},
                     audit=Audit(actor="system", action="interrupted", detail=f"draft {draft.id}"),
+                    rerender=False,
                 ):
                     continue
                 item = session.get(Item, draft.item_id)
                 assert item is not None
-                move_item(session, item_id=draft.item_id, to=ItemState.FAILED)
-                self._note(
-                    session, draft.item_id, strings.NOTE_INTERRUPTED.format(platform=self._label(item))
-                )
             count += 1
+            platform = self.platforms.for_item(item)
+            if platform is None:
+                self._unknown(draft, item, reason=strings.INTERRUPTED, checked=None)
+                continue
+            self._settle(draft, item, platform, reason=strings.INTERRUPTED)
         if count:
             log.warning("publish.interrupted count=%s", count)
-            self.wake()
         return count
+
+    def mark_sent(self, *, draft_id: int, user: str) -> Draft:
+        """A person saw the reply on the platform: record it as published, without a platform id."""
+        with self.db.session() as session:
+            draft = session.get(Draft, draft_id)
+            if draft is None or not move_draft(
+                session,
+                draft_id=draft_id,
+                item_id=draft.item_id,
+                to=DraftStatus.PUBLISHED,
+                only_from=(DraftStatus.UNKNOWN,),
+                values={"published_at": self.clock.now(), "last_error": None},
+                audit=Audit(actor=user, action="marked_sent", detail=f"draft {draft_id}"),
+            ):
+                raise UserError(strings.NOT_IN_DOUBT)
+            item = session.get(Item, draft.item_id)
+            assert item is not None
+            move_item(session, item_id=draft.item_id, to=ItemState.REPLIED)
+            self._note(
+                session, draft.item_id, strings.NOTE_MARKED_SENT.format(user=user, platform=self._label(item))
+            )
+        log.info("publish.marked_sent item=%s draft=%s", draft.item_id, draft_id)
+        self.wake()
+        return draft
 
     def retry(self, *, draft_id: int, user: str) -> Draft:
         with self.db.session() as session:
             draft = session.get(Draft, draft_id)
-            if draft is None or draft.status != DraftStatus.FAILED:
+            if draft is None or draft.status not in (DraftStatus.FAILED, DraftStatus.UNKNOWN):
                 raise UserError(strings.RETRY_NOT_FAILED)
             item = session.get(Item, draft.item_id)
             assert item is not None
@@ -163,7 +203,7 @@ class Publisher:
                 draft_id=draft_id,
                 item_id=draft.item_id,
                 to=DraftStatus.APPROVED,
-                only_from=(DraftStatus.FAILED,),
+                only_from=(DraftStatus.FAILED, DraftStatus.UNKNOWN),
                 values={"attempts": 0, "next_attempt_at": None, "last_error": None},
                 audit=Audit(actor=user, action="retry", detail=f"draft {draft_id}"),
             ):
@@ -207,7 +247,64 @@ class Publisher:
             session.refresh(draft)
             return draft
 
-    def _published(self, draft: Draft, item: Item, published: Published, platform: Platform) -> None:
+    def _settle(self, draft: Draft, item: Item, platform: Platform, *, reason: str) -> bool:
+        """The send may have gone through: look for it; found is published, else a person decides."""
+        claimed_at = (draft.claimed_until or self.clock.now()) - self.lease
+        label = platform.label
+        if not isinstance(platform, ReplyLookup):
+            self._unknown(
+                draft, item, reason=reason, checked=strings.UNKNOWN_NO_LOOKUP.format(platform=label)
+            )
+            return False
+        try:
+            found = platform.find_reply(target=_target(item), text=draft.text, since=claimed_at - _CLOCK_SKEW)
+        except PlatformError as exc:
+            checked = strings.UNKNOWN_NOT_CHECKED.format(platform=label, error=exc.reason)
+        except Exception as exc:  # an adapter bug: still nobody can tell, so a person decides
+            log.exception("publish.lookup_crashed draft=%s", draft.id)
+            checked = strings.UNKNOWN_NOT_CHECKED.format(platform=label, error=type(exc).__name__)
+        else:
+            if found is not None:
+                log.info("publish.found item=%s draft=%s reason=%s", item.id, draft.id, reason)
+                self._published(
+                    draft,
+                    item,
+                    found,
+                    platform,
+                    found=strings.NOTE_FOUND.format(reason=escape(reason), platform=label),
+                )
+                return True
+            checked = strings.UNKNOWN_NOT_FOUND.format(platform=label)
+        self._unknown(draft, item, reason=reason, checked=checked)
+        return False
+
+    def _unknown(self, draft: Draft, item: Item, *, reason: str, checked: str | None) -> None:
+        label = self._label(item)
+        item_id = item.id or 0
+        checked = checked or strings.UNKNOWN_NOT_CHECKED.format(platform=label, error="not connected")
+        with self.db.session() as session:
+            if not move_draft(
+                session,
+                draft_id=draft.id or 0,
+                item_id=item_id,
+                to=DraftStatus.UNKNOWN,
+                only_from=(DraftStatus.PUBLISHING,),
+                values={"claimed_until": None, "last_error": f"{reason}; {checked}"[:500]},
+                audit=Audit(actor="system", action="unknown", detail=reason[:200]),
+            ):
+                return
+            move_item(session, item_id=item_id, to=ItemState.FAILED)
+            self._note(
+                session,
+                item_id,
+                strings.NOTE_UNKNOWN.format(reason=escape(reason), checked=escape(checked), platform=label),
+            )
+        log.warning("publish.unknown item=%s draft=%s reason=%s", item.id, draft.id, reason)
+        self.wake()
+
+    def _published(
+        self, draft: Draft, item: Item, published: Published, platform: Platform, *, found: str = ""
+    ) -> None:
         now = self.clock.now()
         item_id = item.id or 0
         with self.db.session() as session:
@@ -237,6 +334,7 @@ class Publisher:
                     platform=platform.label, by=draft.decided_by, link=link(published.url, "see reply")
                 )
                 + late
+                + found
             )
             self._note(session, item_id, note)
         log.info("publish.done item=%s draft=%s platform=%s", item.id, draft.id, platform.name)
@@ -295,5 +393,11 @@ class Publisher:
         enqueue(session, TaskKind.NOTE, item_id=item_id, text=text)
 
     def _label(self, item: Item) -> str:
-        platform = self.platforms.get(item.platform)
+        platform = self.platforms.for_item(item)
         return platform.label if platform else item.platform
+
+
+def _target(item: Item) -> ReplyTarget:
+    return ReplyTarget(
+        external_id=item.external_id, author_handle=item.author_handle, conversation_id=item.conversation_id
+    )

@@ -3,28 +3,39 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.brands import Brand, Brands
 from bot.clock import Clock
 from bot.message_builder import strings
-from bot.message_builder.format import duration, slack_date
+from bot.message_builder.format import duration, escape, slack_date
 from bot.message_builder.notes import rejected_note
 from bot.platforms.base import Platform
 from bot.relay.kinds import TaskKind
 from bot.relay.queue import enqueue
+from bot.services.accounts import PlatformRegistry
 from bot.services.errors import UserError
 from bot.services.items import closed_meanwhile, ensure_open, get_item, refresh
+from bot.services.scope import brand_or_refuse
 from bot.services.transitions import Audit, move_draft, move_item
+from bot.slack_text import slack_only
 from bot.storage.db import Database
 from bot.storage.models import Draft, DraftStatus, Item, ItemState
 
 log = logging.getLogger(__name__)
 
-UNSENT = (DraftStatus.PENDING, DraftStatus.APPROVED, DraftStatus.REJECTED, DraftStatus.FAILED)
+UNSENT = (
+    DraftStatus.PENDING,
+    DraftStatus.APPROVED,
+    DraftStatus.REJECTED,
+    DraftStatus.FAILED,
+    DraftStatus.HELD,
+)
 
 
 def limit_note(platform: Platform) -> str:
@@ -34,27 +45,30 @@ def limit_note(platform: Platform) -> str:
 @dataclass
 class Replies:
     db: Database
-    platforms: Mapping[str, Platform]
+    platforms: PlatformRegistry
     clock: Clock
-    approvers: list[str]
+    brands: Brands  # approvers are per brand
     wake: Callable[[], None]
     on_approved: Callable[[int], object] = lambda draft_id: None  # the publisher's kick
 
     # -- who may ---------------------------------------------------------------------------
 
-    def is_approver(self, user: str) -> bool:
-        return not self.approvers or user in self.approvers
-
-    def require_approver(self, user: str, *, verb: str) -> None:
-        if not self.is_approver(user):
-            names = ", ".join(f"<@{a}>" for a in self.approvers)
+    def require_approver(self, user: str, *, verb: str, brand: Brand) -> None:
+        if not brand.may_approve(user):
+            names = ", ".join(f"<@{a}>" for a in brand.approvers)
             raise UserError(strings.ONLY_APPROVERS.format(verb=verb, approvers=names))
 
     def platform_names(self) -> frozenset[str]:
-        return frozenset(self.platforms)
+        return frozenset(self.platforms.names())
+
+    def require_approver_of(self, session: Session, user: str, *, verb: str, item_id: int) -> None:
+        """The approvers of the item's own brand decide, wherever the request came from."""
+        item = get_item(session, item_id)
+        brand = brand_or_refuse(self.brands, key=item.brand_key, n=item_id)
+        self.require_approver(user, verb=verb, brand=brand)
 
     def platform(self, item: Item) -> Platform:
-        platform = self.platforms.get(item.platform)
+        platform = self.platforms.for_item(item)
         if platform is None:
             raise UserError(
                 f"{item.platform.title()} is not connected, so #{item.id} cannot be answered from here."
@@ -81,7 +95,37 @@ class Replies:
             )
         return text
 
-    def draft(self, *, item_id: int, text: str, author: str, send_at: datetime | None = None) -> Draft:
+    def draft(
+        self,
+        *,
+        item_id: int,
+        text: str,
+        author: str,
+        send_at: datetime | None = None,
+        source: str | None = None,
+    ) -> Draft:
+        """`source` names the Slack request that made it: a retry or replay of it returns the same draft."""
+        if source is not None:
+            made = self._made_by(source)
+            if made is not None:
+                log.info("replies.replayed item=%s draft=%s", made.item_id, made.id)
+                return made
+        try:
+            return self._draft(item_id=item_id, text=text, author=author, send_at=send_at, source=source)
+        except IntegrityError:
+            # The same request, delivered twice at once: the other delivery made the draft.
+            made = self._made_by(source) if source is not None else None
+            if made is None:
+                raise
+            return made
+
+    def _made_by(self, source: str) -> Draft | None:
+        with self.db.session() as session:
+            return session.exec(select(Draft).where(Draft.source == source)).first()
+
+    def _draft(
+        self, *, item_id: int, text: str, author: str, send_at: datetime | None, source: str | None
+    ) -> Draft:
         with self.db.session() as session:
             item = get_item(session, item_id)
             ensure_open(item)
@@ -106,6 +150,7 @@ class Replies:
                 author=author,
                 send_at=send_at,
                 scheduled_by=author if send_at else None,
+                source=source,
             )
             session.add(draft)
             session.flush()
@@ -155,9 +200,13 @@ class Replies:
         return draft
 
     def approve(self, *, user: str, draft_id: int | None = None, item_id: int | None = None) -> Draft:
-        self.require_approver(user, verb="approve")
         with self.db.session() as session:
+            self._require_deciding(session, user, verb="approve", draft_id=draft_id, item_id=item_id)
             draft = self._decidable(session, draft_id=draft_id, item_id=item_id, verb="approved")
+            markup = slack_only(draft.text)
+            if markup:
+                shown = ", ".join(f"`{escape(m)}`" for m in markup)
+                raise UserError(strings.SLACK_MARKUP.format(n=draft.item_id, markup=shown))
             draft_id = draft.id
             now = self.clock.now()
             # Conditional update: of two approvers clicking at once, exactly one wins.
@@ -184,8 +233,8 @@ class Replies:
     def reject(
         self, *, user: str, reason: str = "", draft_id: int | None = None, item_id: int | None = None
     ) -> Draft:
-        self.require_approver(user, verb="reject")
         with self.db.session() as session:
+            self._require_deciding(session, user, verb="reject", draft_id=draft_id, item_id=item_id)
             draft = self._decidable(session, draft_id=draft_id, item_id=item_id, verb="rejected")
             why = reason.strip() or None
             if not move_draft(
@@ -217,8 +266,31 @@ class Replies:
             raise UserError(strings.DRAFT_GONE)
         return draft
 
+    def _require_deciding(
+        self, session: Session, user: str, *, verb: str, draft_id: int | None, item_id: int | None
+    ) -> None:
+        """Who may decide is asked first, so a non-approver learns nothing about the draft."""
+        if draft_id is not None:
+            draft = session.get(Draft, draft_id)
+            if draft is None:
+                raise UserError(strings.DRAFT_GONE)
+            item_id = draft.item_id
+        assert item_id is not None
+        self.require_approver_of(session, user, verb=verb, item_id=item_id)
+
+    def check_approver(self, user: str, *, verb: str, draft_id: int) -> None:
+        """Refuse before a modal opens, so a non-approver never types a reason for nothing."""
+        with self.db.session() as session:
+            draft = session.get(Draft, draft_id)
+            if draft is None:
+                raise UserError(strings.DRAFT_GONE)
+            self.require_approver_of(session, user, verb=verb, item_id=draft.item_id)
+
     def editable(self, *, draft_id: int) -> tuple[Draft, Item]:
         with self.db.session() as session:
+            held = session.get(Draft, draft_id)
+            if held is not None and held.status == DraftStatus.HELD:
+                return held, get_item(session, held.item_id)  # its edit replaces it with a new draft
             draft = self._decidable(session, draft_id=draft_id, verb="edited")
             return draft, get_item(session, draft.item_id)
 

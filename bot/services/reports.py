@@ -29,13 +29,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
-from bot.brands import DEFAULT_FIRST_RESPONSE
 from bot.storage.models import CLOSED_STATES, ItemState
 
 NO_KIND = "unclassified"  # items from before triage stored a kind
 
 # elapsed(brand key, start, end): how much of the brand's clock ran between two instants.
 Elapsed = Callable[[str, datetime, datetime], timedelta]
+
+
+# A brand's `first_response` is a business-time Target (bot.brands); reports take it as a
+# plain duration, and a brand without one gets the SPEC default.
+DEFAULT_TARGET = timedelta(hours=1)
 
 
 def wall_clock(_brand: str, start: datetime, end: datetime) -> timedelta:
@@ -200,7 +204,7 @@ def build_report(
             by_brand[brand],
             period_start=period_start,
             period_end=period_end,
-            target=_per_brand(target, brand, DEFAULT_FIRST_RESPONSE),
+            target=_per_brand(target, brand, DEFAULT_TARGET),
             zone=_per_brand(timezone, brand, UTC),
             elapsed=elapsed,
         )

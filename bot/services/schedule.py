@@ -151,12 +151,14 @@ class Schedules:
             refresh(session, item, note=strings.NOTE_UNSCHEDULED.format(user=user))
         self.wake()
 
-    def queue(self) -> list[Queued]:
+    def queue(self, *, brand_keys: list[str] | None = None) -> list[Queued]:
+        query = (
+            select(Draft, Item)
+            .join(Item, col(Item.id) == col(Draft.item_id))
+            .where(col(Draft.status).in_(SCHEDULABLE), col(Draft.send_at).is_not(None))
+        )
+        if brand_keys is not None:
+            query = query.where(col(Item.brand_key).in_(brand_keys))
         with self.db.session() as session:
-            rows = session.exec(
-                select(Draft, Item)
-                .join(Item, col(Item.id) == col(Draft.item_id))
-                .where(col(Draft.status).in_(SCHEDULABLE), col(Draft.send_at).is_not(None))
-                .order_by(col(Draft.send_at))
-            ).all()
+            rows = session.exec(query.order_by(col(Draft.send_at))).all()
             return [Queued(draft=draft, item=item) for draft, item in rows]

@@ -36,8 +36,12 @@ ITEM_MOVES: Mapping[ItemState, frozenset[ItemState]] = {
 DRAFT_MOVES: Mapping[DraftStatus, frozenset[DraftStatus]] = {
     D.PENDING: frozenset({D.APPROVED, D.REJECTED, D.SUPERSEDED, D.CANCELLED}),
     D.APPROVED: frozenset({D.PUBLISHING, D.PENDING, D.SUPERSEDED, D.CANCELLED}),
-    D.PUBLISHING: frozenset({D.PUBLISHED, D.APPROVED, D.FAILED}),
+    # The pre-send check: a removed comment cancels; a newer customer message holds for the drafter.
+    D.PUBLISHING: frozenset({D.PUBLISHED, D.APPROVED, D.FAILED, D.UNKNOWN, D.CANCELLED, D.HELD}),
+    D.HELD: frozenset({D.APPROVED, D.SUPERSEDED, D.CANCELLED}),
     D.FAILED: frozenset({D.APPROVED, D.SUPERSEDED}),
+    # Only a person leaves UNKNOWN: Retry (approved again) or Mark as sent (published).
+    D.UNKNOWN: frozenset({D.APPROVED, D.PUBLISHED}),
     D.REJECTED: frozenset({D.SUPERSEDED}),
     D.PUBLISHED: frozenset(),
     D.SUPERSEDED: frozenset(),

@@ -37,9 +37,11 @@ class DraftStatus(StrEnum):
     PUBLISHING = "publishing"  # claimed by one process for the platform call
     PUBLISHED = "published"
     FAILED = "failed"
+    UNKNOWN = "unknown"  # the send may or may not have reached the platform; a person decides
     REJECTED = "rejected"
     SUPERSEDED = "superseded"  # replaced by a newer draft before it was sent
     CANCELLED = "cancelled"
+    HELD = "held"  # not sent: the customer wrote again since it was drafted; the drafter decides
 
 
 E = TypeVar("E", bound=StrEnum)
@@ -106,6 +108,13 @@ class Item(SQLModel, table=True):
     platform: str
     external_id: str
     account_id: int = Field(foreign_key="account.id", index=True)
+    # The brand the item belongs to (SPEC "Brands"); every Slack action is scoped by it. Kept on
+    # the item, not only the account, so scoped lists need no join and a removed account's
+    # items keep their brand.
+    brand_key: str = Field(
+        default="default",
+        sa_column=Column("brand_key", AutoString, nullable=False, index=True, server_default="default"),
+    )
     author_id: str = ""
     author_name: str = ""
     author_handle: str = ""
@@ -140,6 +149,14 @@ class Item(SQLModel, table=True):
     # The grouped message (busy day) or hourly spam digest that lists the item, if any.
     # No foreign key: SQLite cannot add one to an existing table without copying `item`.
     group_id: int | None = Field(default=None, index=True)
+    # The first-response clock, stamped at ingest in the brand's business hours (None: no clock).
+    due_at: datetime | None = Field(default=None, index=True)
+    nudge_at: datetime | None = Field(default=None, index=True)
+    # Set once, by the process that sends the note: the conditional UPDATE is the "once".
+    nudged_at: datetime | None = None
+    overdue_at: datetime | None = None
+    # When the time left shown on the item's message next changes; the sweep re-renders then.
+    clock_render_at: datetime | None = Field(default=None, index=True)
 
 
 class GroupPurpose(StrEnum):
@@ -224,6 +241,8 @@ class SlackTask(SQLModel, table=True):
     not_before: datetime | None = None  # None: due at once (whatever the clock says)
     claimed_until: datetime | None = None
     last_error: str | None = None
+    # Parked: Slack refused it for good (or a bug broke it); not run again until someone retries.
+    failed_at: datetime | None = Field(default=None, index=True)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -235,6 +254,8 @@ class PollCursor(SQLModel, table=True):
 
 class Draft(SQLModel, table=True):
     """A reply: drafted, approved, then published once through the outbox."""
+
+    __table_args__ = (UniqueConstraint("source", name="uq_draft_source"),)
 
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="item.id", index=True)
@@ -258,6 +279,11 @@ class Draft(SQLModel, table=True):
     published_url: str | None = None
     published_at: datetime | None = None
     last_error: str | None = None
+    # When someone chose Send anyway on a held draft: later customer messages count from here.
+    confirmed_at: datetime | None = None
+    # What made it (a thread message's channel and ts, a command's trigger_id): Slack's
+    # retries and replays of one request make one draft.
+    source: str | None = None
 
 
 class OwnerQuestion(SQLModel, table=True):
@@ -275,10 +301,11 @@ class OwnerQuestion(SQLModel, table=True):
 
 
 class UserProfile(SQLModel, table=True):
-    """Cache of a Slack user's time zone (users.info `tz`)."""
+    """Cache of a Slack user's time zone and the name a mention of them reads as (users.info)."""
 
     user_id: str = Field(primary_key=True)
     tz: str
+    name: str | None = None
     fetched_at: datetime = Field(default_factory=utcnow)
 
 
@@ -304,3 +331,26 @@ class HealthState(SQLModel, table=True):
     since: datetime | None = None
     # The token expiry we last warned about, so the 7-day warning goes out once per token.
     expiry_warned: datetime | None = None
+
+
+class Snippet(SQLModel, table=True):
+    """A saved reply, per brand; the Reply modal offers them."""
+
+    __table_args__ = (UniqueConstraint("brand_key", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    brand_key: str = "default"
+    name: str
+    text: str
+    created_by: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class WeeklyReport(SQLModel, table=True):
+    """A brand's weekly report, claimed by the one process that posts it (the key is the "once")."""
+
+    brand_key: str = Field(primary_key=True)
+    week: str = Field(primary_key=True)  # ISO week in the brand's time zone, e.g. 2026-W48
+    claimed_at: datetime = Field(default_factory=utcnow)
+    channel: str = ""
+    ts: str | None = None  # the posted report; None while posting or if the post failed

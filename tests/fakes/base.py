@@ -82,6 +82,32 @@ class _Fault:
     body: Any
 
 
+@dataclass
+class Stall:
+    """Requests held by :meth:`FakeServer.stall`; ``arrived`` is set when one is being held."""
+
+    path_contains: str
+    method: str | None
+    applied: bool
+    remaining: int
+    body_contains: bytes = b""
+    hang_up_after: float = 60
+    arrived: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def release(self) -> None:
+        """Let held requests end: their connections close without an answer."""
+        self.released.set()
+
+    def matches(self, call: Call) -> bool:
+        return (
+            self.remaining > 0
+            and self.path_contains in call.path
+            and (self.method is None or self.method == call.method.upper())
+            and self.body_contains in call.body
+        )
+
+
 def parse_body(content_type: str, body: bytes) -> dict[str, Any]:
     """Decode a request body into a dict the way the platforms read it."""
     if not body:
@@ -134,6 +160,7 @@ class FakeServer:
         self._calls: list[Call] = []
         self._faults: list[_Fault] = []
         self._delays: list[tuple[str, float]] = []
+        self._stalls: list[Stall] = []
         self._down = False
         self._generation = 0
         self._server: ThreadingHTTPServer | None = None
@@ -167,6 +194,9 @@ class FakeServer:
         server, self._server = self._server, None
         if server is None:
             return
+        with self._cond:
+            for stall in self._stalls:
+                stall.release()
         server.shutdown()
         with self._cond:
             connections = list(self._connections)
@@ -275,6 +305,36 @@ class FakeServer:
             if seconds > 0:
                 self._delays.append((path_contains, seconds))
 
+    def stall(
+        self,
+        *,
+        path_contains: str,
+        applied: bool,
+        method: str | None = None,
+        count: int = 1,
+        body_contains: str = "",
+        hang_up_after: float = 60,
+    ) -> Stall:
+        """Hold the next ``count`` matching requests and never answer them, like a platform that hangs.
+
+        With ``applied`` the request takes effect as it arrives (the platform did the work and its
+        answer was lost); without, it never takes effect. ``body_contains`` tells requests to one
+        path apart. The client sees a read timeout, or a
+        closed connection once :meth:`Stall.release`, :meth:`stop` or ``hang_up_after`` seconds
+        end the hold (0: a connection reset right after the request arrived).
+        """
+        with self._cond:
+            held = Stall(
+                path_contains,
+                method.upper() if method else None,
+                applied,
+                count,
+                body_contains.encode(),
+                hang_up_after,
+            )
+            self._stalls.append(held)
+            return held
+
     def reset(self) -> None:
         """Forget recorded requests and clear faults, delays and the outage flag (not fake data)."""
         with self._cond:
@@ -304,10 +364,27 @@ class FakeServer:
 
     # ----------------------------------------------------------------------------- internals
 
-    def _handle(self, call: Call) -> Response:
+    def _hold(self, call: Call) -> bool:
+        """Apply a stall to ``call`` if one matches; True when the request got no answer."""
+        with self._cond:
+            held = next((s for s in self._stalls if s.matches(call)), None)
+            if held is None:
+                return False
+            held.remaining -= 1
+            if held.applied:
+                self.route(call)
+            self._changed()
+        held.arrived.set()
+        held.released.wait(held.hang_up_after)
+        return True
+
+    def _handle(self, call: Call) -> Response | None:
         with self._cond:
             self._calls.append(call)
             self._changed()
+        if self._hold(call):
+            return None
+        with self._cond:
             pause = sum(s for p, s in self._delays if p in call.path)
         if pause:
             time.sleep(pause)
@@ -412,6 +489,9 @@ def _make_handler(fake: FakeServer) -> type[BaseHTTPRequestHandler]:
                 response = fake._handle(call)
             except Exception as exc:  # a bug in a fake must surface, not hang the client
                 response = Response(500, {"fake_error": repr(exc)})
+            if response is None:  # a stalled request: hang up without an answer
+                self.close_connection = True
+                return
             payload = response.encode()
             self.send_response(response.status)
             if response.body is not None:

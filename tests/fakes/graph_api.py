@@ -98,6 +98,10 @@ def _parse_fields(text: str, i: int) -> tuple[Spec, int]:
     return spec, i
 
 
+def _public(write: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in write.items() if not k.startswith("_")}
+
+
 def _bare(name: str) -> str:
     """Drop modifiers such as ``.limit(5)`` or ``.summary(true)`` from a field name."""
     return name.strip().split(".", 1)[0]
@@ -134,6 +138,8 @@ class FakeGraph(FakeServer):
         self._ig_ids = itertools.count(17_900_000_000_000_001)
         self._traces = itertools.count(1)
         self._writes: list[dict[str, Any]] = []
+        # Page tokens bound to the posts and media of their own Page (see `page_token`).
+        self._scopes: dict[str, set[str]] = {}
         self.objects[page_id] = {
             "_kind": "Page",
             "id": page_id,
@@ -155,6 +161,16 @@ class FakeGraph(FakeServer):
         """What `debug_token` reports as the token's `expires_at` (unix time; 0 means never)."""
         with self._cond:
             self._expiry[token] = expires_at
+
+    def page_token(self, token: str, *, objects: set[str]) -> None:
+        """Accept `token` as one Page's token: it may write only under the posts or media in `objects`.
+
+        A write under another Page's post answers Graph's ``(#200) Permissions error``, as a
+        Page token does for a Page it does not manage. Turns on token checking like `add_token`.
+        """
+        with self._cond:
+            self._tokens.add(token)
+            self._scopes.setdefault(token, set()).update(objects)
 
     def invalidate_token(self, token: str) -> None:
         """Make ``token`` answer code 190 subcode 460 (session invalidated) from now on."""
@@ -281,12 +297,17 @@ class FakeGraph(FakeServer):
     def fb_replies(self) -> list[dict[str, Any]]:
         """Facebook comments created via ``POST /{id}/comments``: ``{"parent_id", "message", "id"}``."""
         with self._cond:
-            return [dict(w) for w in self._writes if w["platform"] == "facebook"]
+            return [_public(w) for w in self._writes if w["platform"] == "facebook"]
 
     def ig_replies(self) -> list[dict[str, Any]]:
         """Instagram replies/comments created via ``POST /{id}/replies`` or ``/{media}/comments``."""
         with self._cond:
-            return [dict(w) for w in self._writes if w["platform"] == "instagram"]
+            return [_public(w) for w in self._writes if w["platform"] == "instagram"]
+
+    def write_tokens(self) -> dict[str, str]:
+        """The access token each reply was made with, by the id of the comment it answered."""
+        with self._cond:
+            return {w["parent_id"]: w["_token"] for w in self._writes}
 
     def object(self, object_id: str) -> dict[str, Any] | None:
         """The fake's record of one object (internal keys start with ``_``), or None."""
@@ -411,8 +432,11 @@ class FakeGraph(FakeServer):
             text = params.get("message")
             if not text and not params.get("attachment_url") and not params.get("attachment_id"):
                 return self._error("(#100) Missing message or attachment", "OAuthException", 100)
+            root = node["id"] if kind in ("Post", "IGMedia") else node.get("_post")
+            if token in self._scopes and root not in self._scopes[token]:
+                return self._error("(#200) Permissions error", "OAuthException", 200)
             return self._create_child(
-                node, str(text or ""), {k: v for k, v in params.items() if k != "access_token"}
+                node, str(text or ""), {k: v for k, v in params.items() if k != "access_token"}, token=token
             )
 
         return self._missing(verb, object_id)
@@ -509,7 +533,7 @@ class FakeGraph(FakeServer):
             o for o in self.objects.values() if o.get("_parent") == object_id and o["id"] not in self._deleted
         ]
 
-    def _create_child(self, parent: dict[str, Any], message: str, request: JSON) -> Response:
+    def _create_child(self, parent: dict[str, Any], message: str, request: JSON, *, token: str) -> Response:
         kind = parent["_kind"]
         if kind in ("Post", "Comment"):
             post_id = parent["id"] if kind == "Post" else parent["_post"]
@@ -540,6 +564,7 @@ class FakeGraph(FakeServer):
                 "message": message,
                 "id": new_id,
                 "request": request,
+                "_token": token,
             }
         )
         return self._ok({"id": new_id})

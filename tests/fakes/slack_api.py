@@ -112,6 +112,8 @@ class FakeSlack(FakeServer):
         self._post_pace: tuple[float, int] | None = None
         self._post_buckets: dict[str, tuple[float, float]] = {}  # channel -> (tokens, at)
         self.paced_out: list[str] = []  # channels answered 429 by the enforced pace, in order
+        # Channels that refuse the bot's messages, with the error Slack documents for the case.
+        self._closed: dict[str, str] = {}
         self._methods: dict[str, Handler] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
@@ -215,6 +217,18 @@ class FakeSlack(FakeServer):
         """Serve requests under a path outside /api/ (upload URLs); ``handler`` runs under the lock."""
         with self._cond:
             self._paths[prefix] = handler
+
+    def close_channel(self, channel: str, error: str) -> None:
+        """Make ``channel`` refuse the bot: ``channel_not_found`` (deleted or never seen),
+        ``not_in_channel`` (the bot was removed) or ``is_archived`` (archived), as
+        chat.postMessage and chat.update answer in each case."""
+        assert error in ("channel_not_found", "not_in_channel", "is_archived"), error
+        with self._cond:
+            self._closed[channel] = error
+
+    def reopen_channel(self, channel: str) -> None:
+        with self._cond:
+            self._closed.pop(channel, None)
 
     def response_url(self, name: str) -> str:
         """A response_url on the fake for interaction payloads; posts to it land in :meth:`responses`."""
@@ -424,6 +438,8 @@ class FakeSlack(FakeServer):
         channel = payload.get("channel")
         if not channel:
             return _err("channel_not_found")
+        if str(channel) in self._closed:
+            return _err(self._closed[str(channel)])
         error = self._message_error(payload.get("text"), payload.get("blocks"), payload.get("attachments"))
         if error:
             return error
@@ -452,6 +468,8 @@ class FakeSlack(FakeServer):
         channel, ts = payload.get("channel"), payload.get("ts")
         if not channel:
             return _err("channel_not_found")
+        if str(channel) in self._closed:
+            return _err(self._closed[str(channel)])
         channel_id = self.dm_channel(str(channel))
         stored = self.messages.get((channel_id, str(ts)))
         if stored is None:

@@ -1,6 +1,7 @@
 """Fake of the X API v2 endpoints the app uses, shaped after X's API reference.
 
-Serves ``/2/users/me``, ``/2/users/:id/mentions`` and ``POST /2/tweets``. Errors use X's v2
+Serves ``/2/users/me``, ``/2/users/:id/mentions``, ``/2/users/:id/tweets`` (the user's own
+posts, replies included unless ``exclude=replies``), ``GET /2/tweets/:id`` and ``POST /2/tweets``. Errors use X's v2
 problem JSON (``title``/``detail``/``type``/``status``) and rate limits carry the documented
 ``x-rate-limit-*`` headers, so tweepy raises the same exceptions it would against X.
 """
@@ -107,9 +108,25 @@ class FakeX(FakeServer):
         self._published: list[str] = []
         self._refused: set[str] = set()
         self._revoked = False
+        self._deleted: set[str] = set()
         self._limits: list[dict[str, Any]] = []
+        # More connected accounts on one API (brands): user id by OAuth access token, and
+        # which account each mention is addressed to.
+        self._accounts: dict[str, str] = {}
+        self._mentioned: dict[str, str] = {}
 
     # ----------------------------------------------------------------------------- test setup
+
+    def add_account(self, *, user_id: str, username: str, access_token: str) -> None:
+        """Another connected account: its posts are made with `access_token` (OAuth 1.0a user context)."""
+        with self._cond:
+            self._accounts[access_token] = user_id
+            self.users[user_id] = {
+                "id": user_id,
+                "name": username,
+                "username": username,
+                "created_at": "2015-01-01T00:00:00.000Z",
+            }
 
     def add_mention(
         self,
@@ -123,8 +140,11 @@ class FakeX(FakeServer):
         created_at: datetime | None = None,
         followers: int = 120,
         account_created_at: datetime | None = None,
+        mentioning: str | None = None,
     ) -> str:
-        """Add a post that mentions the account, as ``username``; returns its new (larger) id.
+        """Add a post that mentions the account (or the user id ``mentioning``), as ``username``.
+
+        Returns its new (larger) id.
 
         The author is created on first use (ids from 2000 up unless ``author_id`` is given), with
         ``followers`` and an account made ``account_created_at`` (default 2020-01-01), which
@@ -158,6 +178,7 @@ class FakeX(FakeServer):
                 created_at=created_at,
             )
             self._mentions.append(tweet_id)
+            self._mentioned[tweet_id] = mentioning or self.user_id
             self._changed()
             return tweet_id
 
@@ -266,7 +287,23 @@ class FakeX(FakeServer):
             and parts[:2] == ["2", "users"]
             and parts[3] == "mentions"
         ):
-            response = self._mentions_page(parts[2], call.query)
+            user_id = parts[2]
+            ours = user_id == self.user_id or user_id in self._accounts.values()
+            ids = [t for t in self._mentions if ours and self._mentioned.get(t, self.user_id) == user_id]
+            response = self._timeline_page(ids, call.query)
+        elif (
+            call.method == "GET" and len(parts) == 4 and parts[:2] == ["2", "users"] and parts[3] == "tweets"
+        ):
+            excluded = _csv(call.query.get("exclude"))
+            ids = [
+                t["id"]
+                for t in self.tweets.values()
+                if t["author_id"] == parts[2]
+                and not ("replies" in excluded and t.get("in_reply_to_tweet_id"))
+            ]
+            response = self._timeline_page(ids, call.query)
+        elif call.method == "GET" and len(parts) == 3 and parts[:2] == ["2", "tweets"]:
+            response = self._lookup(parts[2], call.query)
         elif call.method == "POST" and parts == ["2", "tweets"]:
             response = self._create_tweet(call, is_oauth1)
         else:
@@ -337,11 +374,37 @@ class FakeX(FakeServer):
                 view[key] = tweet[key]
         return view
 
+    def _lookup(self, tweet_id: str, query: dict[str, str]) -> Response:
+        """GET /2/tweets/:id. A deleted or unknown post is a 200 with a resource-not-found error."""
+        if not tweet_id.isdigit():
+            return _invalid("id", tweet_id, f"The `id` query parameter value [{tweet_id}] is not valid")
+        with self._cond:
+            tweet = self.tweets.get(tweet_id)
+            if tweet is not None and tweet_id not in self._deleted:
+                return Response(200, {"data": self._tweet_view(tweet, _csv(query.get("tweet.fields")))})
+        error = {
+            "value": tweet_id,
+            "detail": f"Could not find tweet with id: [{tweet_id}].",
+            "title": "Not Found Error",
+            "resource_type": "tweet",
+            "parameter": "id",
+            "resource_id": tweet_id,
+            "type": "https://api.twitter.com/2/problems/resource-not-found",
+        }
+        return Response(200, {"errors": [error]})
+
+    def delete_tweet(self, tweet_id: str) -> None:
+        """The author deleted the post: lookups say it is not found."""
+        with self._cond:
+            self._deleted.add(tweet_id)
+            self._cond.notify_all()
+
     def _me(self, call: Call) -> Response:
         user_fields = _csv(call.query.get("user.fields"))
         return Response(200, {"data": self._user_view(self.user_id, user_fields)})
 
-    def _mentions_page(self, user_id: str, query: dict[str, str]) -> Response:
+    def _timeline_page(self, ids: list[str], query: dict[str, str]) -> Response:
+        """One page of a timeline (mentions or a user's posts), newest first, as X pages them."""
         raw_max = query.get("max_results", "10")
         if not raw_max.isdigit() or not 5 <= int(raw_max) <= 100:
             message = f"The `max_results` query parameter value [{raw_max}] is not between 5 and 100"
@@ -368,16 +431,15 @@ class FakeX(FakeServer):
         end = _parse_time(query.get("end_time"))
 
         candidates = []
-        if user_id == self.user_id:
-            for tweet_id in self._mentions:
-                tweet = self.tweets[tweet_id]
-                n = int(tweet_id)
-                if n <= since or (until is not None and n >= until):
-                    continue
-                created = _parse_time(tweet["created_at"])
-                if (start and created and created < start) or (end and created and created > end):
-                    continue
-                candidates.append(tweet)
+        for tweet_id in ids:
+            tweet = self.tweets[tweet_id]
+            n = int(tweet_id)
+            if n <= since or (until is not None and n >= until):
+                continue
+            created = _parse_time(tweet["created_at"])
+            if (start and created and created < start) or (end and created and created > end):
+                continue
+            candidates.append(tweet)
         candidates.sort(key=lambda t: int(t["id"]), reverse=True)
         page, rest = candidates[: int(raw_max)], candidates[int(raw_max) :]
         if not page:
@@ -434,8 +496,18 @@ class FakeX(FakeServer):
             return Response(403, problem(403, "Forbidden", REPLY_NOT_ALLOWED), content_type=PROBLEM)
         if self.reject_duplicates and any(self.tweets[i]["text"] == text for i in self._published):
             return Response(403, problem(403, "Forbidden", DUPLICATE), content_type=PROBLEM)
+        auth = call.headers.get("authorization", "")
+        oauth_token = next(
+            (
+                p.split("=", 1)[1].strip('"')
+                for p in auth.removeprefix("OAuth ").split(", ")
+                if p.startswith("oauth_token=")
+            ),
+            "",
+        )
+        author = self._accounts.get(oauth_token, self.user_id)
         tweet_id = self._new_tweet(
-            text=text, author_id=self.user_id, in_reply_to_tweet_id=parent_id, request=request
+            text=text, author_id=author, in_reply_to_tweet_id=parent_id, request=request
         )
         self._published.append(tweet_id)
         data = {"id": tweet_id, "text": text, "edit_history_tweet_ids": [tweet_id]}

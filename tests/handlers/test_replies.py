@@ -42,7 +42,11 @@ def _ig_item(bot: Bot, slack: FakeSlack, graph: FakeGraph) -> dict[str, Any]:
             from_id="77",
         )
     )
-    return slack.wait_for(lambda: bot.item_messages() and bot.item_messages()[0])
+    root: dict[str, Any] = slack.wait_for(lambda: bot.item_messages() and bot.item_messages()[0])
+    # Replied to in its thread next: the bot must have recorded the message Slack shows.
+    items = bot.runtime.services.items
+    slack.wait_for(lambda: items.item_in_thread(channel=INBOX, thread_ts=root["ts"]), message="recorded")
+    return root
 
 
 def _x_item(bot: Bot, slack: FakeSlack, x_api: FakeX) -> tuple[dict[str, Any], str]:
@@ -156,7 +160,8 @@ def test_transient_failures_are_retried_and_publish_once(
     team: Bot, slack: FakeSlack, graph: FakeGraph
 ) -> None:
     root = _fb_item(team, slack, graph)
-    graph.fail_next(path_contains="/555_1/comments", status=503, count=2)
+    # Throttling (code 4) refuses before any work; a 5xx on a write would leave the outcome unknown.
+    graph.fail_next(path_contains="/555_1/comments", status=429, count=2)
     team.runtime.services.publisher.base_backoff = timedelta(milliseconds=50)  # keep the test quick
     team.command("draft 1 On its way!", user=ALICE)
     _draft_message(slack, root)
@@ -356,7 +361,9 @@ def test_every_step_is_in_the_audit_trail(team: Bot, slack: FakeSlack, graph: Fa
     assert trail() == [("received", "facebook"), ("drafted", ALICE), ("approved", BOB), ("published", BOB)]
 
 
-def test_a_send_interrupted_by_a_crash_is_not_resent(team: Bot, slack: FakeSlack, graph: FakeGraph) -> None:
+def test_a_send_interrupted_by_a_crash_is_looked_up_not_resent(
+    team: Bot, slack: FakeSlack, graph: FakeGraph
+) -> None:
     root = _fb_item(team, slack, graph)
     team.command("draft 1 Thanks!", user=ALICE)
     _draft_message(slack, root)
@@ -367,9 +374,11 @@ def test_a_send_interrupted_by_a_crash_is_not_resent(team: Bot, slack: FakeSlack
         session.add(draft)
     assert team.runtime.services.publisher.recover_interrupted() == 1
     note = slack.wait_for(
-        lambda: next((m for m in slack.thread(INBOX, root["ts"]) if "interrupted" in m["text"]), None)
+        lambda: next(
+            (m for m in slack.thread(INBOX, root["ts"]) if "may not have been sent" in m["text"]), None
+        )
     )
-    assert "may or may not be on Facebook" in note["text"]
+    assert "the bot stopped mid-send, and Facebook does not show it" in note["text"]
     team.runtime.services.publisher.publish_due()
     assert graph.fb_replies() == []
     with team.runtime.db.session() as session:

@@ -39,6 +39,9 @@ def test_every_state_and_status_has_a_row() -> None:
         (D.PUBLISHING, D.APPROVED),  # a transient failure, retried later
         (D.PUBLISHING, D.FAILED),
         (D.FAILED, D.APPROVED),  # Retry
+        (D.PUBLISHING, D.UNKNOWN),  # the answer was lost and the reply is not found
+        (D.UNKNOWN, D.APPROVED),  # a person pressed Retry
+        (D.UNKNOWN, D.PUBLISHED),  # a person pressed Mark as sent
     ],
 )
 def test_draft_moves_the_flow_needs(frm: DraftStatus, to: DraftStatus) -> None:
@@ -56,6 +59,9 @@ def test_draft_moves_the_flow_needs(frm: DraftStatus, to: DraftStatus) -> None:
         (D.PENDING, D.PUBLISHING),  # nothing is sent without an approval
         (D.PENDING, D.PUBLISHED),
         (D.FAILED, D.PUBLISHING),  # a failure is retried only through approved
+        (D.UNKNOWN, D.PUBLISHING),  # never sent again without a person
+        (D.UNKNOWN, D.SUPERSEDED),  # nor forgotten by a newer draft while it may be out there
+        (D.UNKNOWN, D.FAILED),
     ],
 )
 def test_draft_moves_refused(frm: DraftStatus, to: DraftStatus) -> None:

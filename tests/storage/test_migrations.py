@@ -211,6 +211,10 @@ def test_a_database_from_before_alembic_is_stamped_and_upgraded_keeping_every_ro
     for table in legacy_schema.metadata.sorted_tables:
         if table.name != "schemaversion":
             assert _rows(db.engine, table.name) == LEGACY_ROWS[table.name], table.name
+    # Brands (revision 0005_brands): a single-brand database's items all belong to `default`.
+    with db.engine.connect() as connection:
+        brands = connection.execute(text("SELECT id, brand_key FROM item ORDER BY id")).all()
+    assert [tuple(row) for row in brands] == [(row["id"], "default") for row in LEGACY_ROWS["item"]]
     # Its job passed to alembic_version (revision 0002 drops it).
     assert "schemaversion" not in inspect(db.engine).get_table_names()
     assert _diffs(db.engine, SQLModel.metadata) == []

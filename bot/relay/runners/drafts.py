@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import update
 from sqlmodel import col
 
 from bot.message_builder.draft import draft_blocks, draft_fallback
-from bot.platforms.base import Platform
 from bot.relay.errors import NotReady
 from bot.relay.kinds import TaskKind
 from bot.relay.runners.threads import Threads
 from bot.relay.worker import Runner
+from bot.services.accounts import PlatformRegistry
 from bot.storage.models import Draft, Item, SlackTask
 
 
 @dataclass(frozen=True)
 class DraftRunners:
     threads: Threads
-    platforms: Mapping[str, Platform]
+    platforms: PlatformRegistry
 
     def runners(self) -> dict[TaskKind, Runner]:
         return {
@@ -34,7 +33,7 @@ class DraftRunners:
             assert draft is not None
             item = session.get(Item, draft.item_id)
             assert item is not None
-        platform = self.platforms.get(item.platform)
+        platform = self.platforms.for_item(item)
         label = platform.label if platform else item.platform.title()
         length = platform.reply_length(draft.text) if platform else len(draft.text)
         limit = platform.max_reply_length if platform else 0

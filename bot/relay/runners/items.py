@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlmodel import Session
 
 from bot.message_builder.item import ItemView, fallback_text, item_blocks
-from bot.platforms.base import Platform
 from bot.relay.errors import NotReady
 from bot.relay.kinds import Priority, TaskKind
 from bot.relay.queue import enqueue
 from bot.relay.runners.threads import Threads
 from bot.relay.worker import Runner
+from bot.services.accounts import PlatformRegistry
 from bot.storage.models import Account, GroupPurpose, Item, ItemGroup, ItemMessage, ItemState, SlackTask
 from bot.storage.queries import latest_draft, open_question_count
 
@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class ItemRunners:
     threads: Threads
-    platforms: Mapping[str, Platform]
+    platforms: PlatformRegistry
+    clock_label: Callable[[Item], str | None] = lambda item: None
 
     def runners(self) -> dict[TaskKind, Runner]:
         return {
@@ -36,13 +37,14 @@ class ItemRunners:
 
     def item_view(self, session: Session, item: Item) -> ItemView:
         assert item.id is not None
-        platform = self.platforms.get(item.platform)
+        platform = self.platforms.for_item(item)
         return ItemView(
             item=item,
             platform_label=platform.label if platform else item.platform.title(),
             draft=latest_draft(session, item_id=item.id),
             waiting_owner=open_question_count(session, item_id=item.id) > 0
             and item.state is not ItemState.REPLIED,
+            clock=self.clock_label(item),
         )
 
     def post_item(self, task: SlackTask) -> None:
@@ -117,7 +119,7 @@ class PermalinkRunners:
     """
 
     threads: Threads
-    platforms: Mapping[str, Platform]
+    platforms: PlatformRegistry
     wake_slack: Callable[[], None]
 
     def runners(self) -> dict[TaskKind, Runner]:
@@ -128,7 +130,7 @@ class PermalinkRunners:
         with db.session() as session:
             item = session.get(Item, task.item_id)
             assert item is not None
-        platform = self.platforms.get(item.platform)
+        platform = self.platforms.for_item(item)
         if platform is None:
             return
         better = platform.permalink(external_id=item.external_id, conversation_id=item.conversation_id)

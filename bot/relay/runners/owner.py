@@ -2,30 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import update
 from sqlmodel import col
 
+from bot.brands import Brands
 from bot.clock import Clock
 from bot.message_builder import strings
 from bot.message_builder.format import age, duration
 from bot.message_builder.owner import owner_dm
-from bot.platforms.base import Platform
 from bot.relay.errors import NotReady
 from bot.relay.kinds import TaskKind
 from bot.relay.runners.threads import Threads
 from bot.relay.worker import Runner
+from bot.services.accounts import PlatformRegistry
 from bot.storage.models import Item, OwnerQuestion, SlackTask
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class OwnerRunners:
     threads: Threads
-    platforms: Mapping[str, Platform]
+    platforms: PlatformRegistry
     clock: Clock
-    owner: str | None
+    brands: Brands  # the DM goes to the owner of the item's brand
 
     def runners(self) -> dict[TaskKind, Runner]:
         runners: dict[TaskKind, Runner] = {
@@ -33,7 +36,7 @@ class OwnerRunners:
             TaskKind.OWNER_REMINDER: self.remind,
             TaskKind.OWNER_THANKS: self.thank,
         }
-        if self.owner:
+        if any(brand.owner for brand in self.brands):
             runners[TaskKind.OWNER_DM] = self.post_owner_dm
         return runners
 
@@ -49,7 +52,7 @@ class OwnerRunners:
         client = self.threads.client
         message = self.threads.message_of(item.id or 0)
         permalink = client.chat_getPermalink(channel=message.channel, message_ts=message.ts).get("permalink")
-        platform = self.platforms.get(item.platform)
+        platform = self.platforms.for_item(item)
         waiting = age((self.clock.now() - item.created_at).total_seconds())
         return owner_dm(
             question,
@@ -60,13 +63,17 @@ class OwnerRunners:
         )
 
     def post_owner_dm(self, task: SlackTask) -> None:
-        assert self.owner is not None
         question, item = self._question(task)
         if question.dm_ts:
             return
+        brand = self.brands.get(item.brand_key)
+        if brand is None or not brand.owner:
+            # The brand or its owner left the file after the question was asked: nobody to DM.
+            log.warning("owner.no_owner item=%s brand=%s", item.id, item.brand_key)
+            return
         text, blocks = self._dm(question, item)
         client = self.threads.client
-        channel = client.conversations_open(users=self.owner)["channel"]["id"]
+        channel = client.conversations_open(users=brand.owner)["channel"]["id"]
         posted = self.threads.post(channel=channel, text=text, blocks=blocks, unfurl_links=False)
         with self.threads.db.session() as session:
             session.execute(

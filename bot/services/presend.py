@@ -1,0 +1,154 @@
+"""No schedule-and-forget: before a scheduled reply goes out, look again.
+
+The publisher has claimed the draft (PUBLISHING) when it asks; this step either lets the
+send go on, or ends the claim: a comment removed on the platform cancels the send, and a
+customer who wrote again since the reply was drafted holds it until the drafter chooses
+**Send anyway** or **Edit**. A platform that cannot tell whether the comment is there does
+not stop the send: an unknown is not a removal.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import or_
+from sqlmodel import col, select
+
+from bot.brands import Brands
+from bot.clock import Clock
+from bot.message_builder import strings
+from bot.message_builder.presend import held_note_blocks
+from bot.platforms.base import ExistenceChecking, Platform, ReplyTarget
+from bot.relay.kinds import TaskKind
+from bot.relay.queue import enqueue
+from bot.services.errors import UserError
+from bot.services.transitions import Audit, move_draft, move_item
+from bot.storage.db import Database
+from bot.storage.models import Draft, DraftStatus, Item, ItemState, utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PreSend:
+    db: Database
+    clock: Clock
+    brands: Brands  # Send anyway: the drafter, or an approver of the item's own brand
+    wake: Callable[[], None]
+    kick: Callable[[int], None] = lambda draft_id: None  # hands a confirmed draft to the publisher
+
+    def check(self, draft: Draft, item: Item, platform: Platform) -> bool:
+        """True: send it now. False: the claim was ended here (cancelled or held) and shown."""
+        if draft.send_at is None:
+            return True  # sent at approval: nobody has looked away yet
+        if isinstance(platform, ExistenceChecking):
+            target = ReplyTarget(
+                external_id=item.external_id,
+                author_handle=item.author_handle,
+                conversation_id=item.conversation_id,
+            )
+            if platform.exists(target=target) is False:
+                self._cancel(draft, item, platform_label=platform.label)
+                return False
+        newer = self._newer_message(draft, item)
+        if newer is not None:
+            self._hold(draft, item, newer)
+            return False
+        return True
+
+    def send_anyway(self, *, draft_id: int, user: str) -> None:
+        with self.db.session() as session:
+            draft = session.get(Draft, draft_id)
+            if draft is None or draft.status != DraftStatus.HELD:
+                raise UserError(strings.NOT_HELD)
+            item = session.get(Item, draft.item_id)
+            brand = self.brands.get(item.brand_key) if item is not None else None
+            if user != draft.author and not (brand is not None and brand.may_approve(user)):
+                raise UserError(strings.SEND_ANYWAY_WHO.format(author=draft.author))
+            if not move_draft(
+                session,
+                draft_id=draft_id,
+                item_id=draft.item_id,
+                to=DraftStatus.APPROVED,
+                only_from=(DraftStatus.HELD,),
+                # Compared with items' received_at, stamped at storage by the same wall clock.
+                values={"confirmed_at": utcnow()},
+                audit=Audit(actor=user, action="send_anyway", detail=f"draft {draft_id}"),
+            ):
+                raise UserError(strings.NOT_HELD)
+            move_item(session, item_id=draft.item_id, to=ItemState.SCHEDULED)
+            enqueue(
+                session, TaskKind.NOTE, item_id=draft.item_id, text=strings.NOTE_SEND_ANYWAY.format(user=user)
+            )
+        log.info("presend.confirmed draft=%s", draft_id)
+        self.wake()
+        self.kick(draft_id)
+
+    def _newer_message(self, draft: Draft, item: Item) -> Item | None:
+        """The customer's latest message in the same conversation since the draft (or its confirmation)."""
+        since = max(filter(None, (draft.created_at, draft.confirmed_at)))
+        same_thread = [col(Item.root_item_id) == item.id]
+        if item.conversation_id:
+            same_thread.append(col(Item.conversation_id) == item.conversation_id)
+        with self.db.session() as session:
+            return session.exec(
+                select(Item)
+                .where(
+                    Item.platform == item.platform,
+                    Item.author_id == item.author_id,
+                    col(Item.id) != item.id,
+                    col(Item.received_at) > since,
+                    or_(*same_thread),
+                )
+                .order_by(col(Item.received_at).desc())
+            ).first()
+
+    def _cancel(self, draft: Draft, item: Item, *, platform_label: str) -> None:
+        item_id = item.id or 0
+        with self.db.session() as session:
+            move_draft(
+                session,
+                draft_id=draft.id or 0,
+                item_id=item_id,
+                to=DraftStatus.CANCELLED,
+                only_from=(DraftStatus.PUBLISHING,),
+                values={"claimed_until": None, "last_error": "the comment was removed"},
+                audit=Audit(actor="system", action="cancelled", detail="comment removed"),
+            )
+            move_item(
+                session,
+                item_id=item_id,
+                to=ItemState.NEW,
+                only_from=(ItemState.SCHEDULED, ItemState.DRAFT, ItemState.CLAIMED),
+                values={"removed": True},
+            )
+            note = strings.NOTE_REMOVED_BEFORE_SEND.format(platform=platform_label, author=draft.author)
+            enqueue(session, TaskKind.NOTE, item_id=item_id, text=note)
+        log.info("presend.cancelled item=%s draft=%s reason=removed", item_id, draft.id)
+        self.wake()
+
+    def _hold(self, draft: Draft, item: Item, newer: Item) -> None:
+        item_id = item.id or 0
+        with self.db.session() as session:
+            move_draft(
+                session,
+                draft_id=draft.id or 0,
+                item_id=item_id,
+                to=DraftStatus.HELD,
+                only_from=(DraftStatus.PUBLISHING,),
+                values={"claimed_until": None},
+                audit=Audit(actor="system", action="held", detail=f"item {newer.id}"),
+            )
+            move_item(session, item_id=item_id, to=ItemState.DRAFT, only_from=(ItemState.SCHEDULED,))
+            text = strings.NOTE_HELD.format(author=draft.author, n=newer.id)
+            enqueue(
+                session,
+                TaskKind.NOTE,
+                item_id=item_id,
+                text=text,
+                blocks=held_note_blocks(text=text, newer=newer, draft_id=draft.id or 0),
+            )
+        log.info("presend.held item=%s draft=%s newer=%s", item_id, draft.id, newer.id)
+        self.wake()

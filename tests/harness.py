@@ -389,9 +389,10 @@ class Bot(Served):
 
     # -- reading what happened -------------------------------------------------------------
 
-    def ingested(self) -> None:
+    def ingested(self, *, timeout: float | None = None) -> None:
         """Wait until every webhook delivery answered so far is an item (ingested right after the 200)."""
-        self.slack.wait_for(lambda: self.runtime.inbox.pending() == 0, message="deliveries ingested")
+        extra = {} if timeout is None else {"timeout": timeout}
+        self.slack.wait_for(lambda: self.runtime.inbox.pending() == 0, message="deliveries ingested", **extra)
 
     def item_messages(self) -> list[dict[str, Any]]:
         """Top-level item messages the bot posted to the inbox, in order."""

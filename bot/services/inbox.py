@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from bot.platforms.base import Author, IncomingItem, ItemChange
@@ -188,6 +189,11 @@ class RawInbox:
                     self.ingestor.apply_change(change)
                 else:
                     self.ingestor.ingest(change)
+            except OperationalError:
+                # The database went away mid-batch: this row and the rest stay leased, and are
+                # ingested again when the lease runs out, instead of being marked done unread.
+                log.warning("inbox.retry_later entry=%s", row.id)
+                break
             except Exception:
                 log.exception("inbox.skipped entry=%s", row.id)
             handled.append(row.id)

@@ -345,7 +345,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
         relay=relay,
         permalinks=permalinks,
         ingestor=ingestor,
-        inbox=RawInbox(db=db, ingestor=ingestor),
+        inbox=RawInbox(db=db, ingestor=ingestor, lease=timedelta(seconds=settings.relay_lease_seconds)),
         pollers=pollers,
         services=services,
         scheduler=BackgroundScheduler(timezone="UTC"),

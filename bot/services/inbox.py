@@ -60,7 +60,9 @@ class RawInbox:
     batch = 200
     lease = timedelta(seconds=60)
 
-    def __init__(self, *, db: Database, ingestor: Ingestor) -> None:
+    def __init__(self, *, db: Database, ingestor: Ingestor, lease: timedelta | None = None) -> None:
+        if lease is not None:
+            self.lease = lease
         self.db = db
         self.ingestor = ingestor
         self._queue: queue.Queue[_Pending | None] = queue.Queue()
@@ -153,11 +155,19 @@ class RawInbox:
         """
         now = utcnow()
         with self.db.session() as session:
+            # Items are numbered in the order they came: while an earlier delivery is leased by
+            # another process (or by one that died, until its lease ends), later ones wait.
+            held = session.exec(
+                select(func.min(InboxEntry.id)).where(
+                    col(InboxEntry.done).is_(False), col(InboxEntry.claimed_until) >= now
+                )
+            ).one()
             ids = session.exec(
                 select(InboxEntry.id)
                 .where(
                     col(InboxEntry.done).is_(False),
                     or_(col(InboxEntry.claimed_until).is_(None), col(InboxEntry.claimed_until) < now),
+                    col(InboxEntry.id) < held if held is not None else col(InboxEntry.done).is_(False),
                 )
                 .order_by(col(InboxEntry.id))
                 .limit(100)

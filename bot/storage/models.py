@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy import Column, Index, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import AutoString, Field, SQLModel
@@ -77,7 +77,12 @@ class Account(SQLModel, table=True):
 class Item(SQLModel, table=True):
     """One comment or mention. Its id is the `#N` people type in Slack."""
 
-    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("platform", "external_id"),
+        # Every column a report reads of an item, after the period's range (which every
+        # received_at query uses): the report reads the index alone, never the wide rows.
+        Index("ix_item_received_report", "received_at", "account_id", "platform", "state", "removed"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     platform: str
@@ -101,8 +106,8 @@ class Item(SQLModel, table=True):
     # The item whose Slack thread this one lands in (a reply to something we already show).
     root_item_id: int | None = Field(default=None, foreign_key="item.id")
     created_at: datetime = Field(default_factory=utcnow)
-    # Indexed for reports, which read the items received in a period.
-    received_at: datetime = Field(default_factory=utcnow, index=True)
+    # Indexed for reports, which read the items received in a period (ix_item_received_report).
+    received_at: datetime = Field(default_factory=utcnow)
     edited_at: datetime | None = None
     removed: bool = False
     state: ItemState = Field(
@@ -163,7 +168,11 @@ class PollCursor(SQLModel, table=True):
 class Draft(SQLModel, table=True):
     """A reply: drafted, approved, then published once through the outbox."""
 
-    __table_args__ = (UniqueConstraint("source", name="uq_draft_source"),)
+    __table_args__ = (
+        UniqueConstraint("source", name="uq_draft_source"),
+        # An item's first published reply, from the index alone (reports).
+        Index("ix_draft_first_reply", "item_id", "status", "published_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="item.id", index=True)

@@ -1,8 +1,9 @@
 """The rows a report is computed from, read in two queries whatever the number of items.
 
 One query reads the items received in the period with their account and their first published
-reply (a grouped subquery over those items' drafts); a second reads the owner
-questions on the same items. `item.received_at` is indexed for the period's range.
+reply (a correlated lookup per item); a second reads the owner questions on the same items.
+Both read indexes only: `ix_item_received_report` (the period's range and every item column
+used here) and `ix_draft_first_reply`.
 """
 
 from __future__ import annotations
@@ -59,16 +60,17 @@ def load_report_rows(
     of_account = col(Account.id) == col(Item.account_id)
     # The status test sits inside min(): with it in WHERE, SQLite (no statistics) walks the
     # status index over every published draft instead of the drafts of the period's items.
-    published_at = case((col(Draft.status) == DraftStatus.PUBLISHED, col(Draft.published_at)))
-    first_reply = (
-        select(col(Draft.item_id).label("item_id"), func.min(published_at).label("first_at"))
-        .join(Item, col(Item.id) == col(Draft.item_id))
-        .join(Account, of_account)
-        .where(*in_period)
-        .group_by(col(Draft.item_id))
-        .subquery()
+    # One pass over the period's items: the first published reply is a correlated lookup on
+    # the draft index per item, not a grouped subquery that walks the period a second time.
+    first_at = (
+        select(func.min(case((col(Draft.status) == DraftStatus.PUBLISHED, col(Draft.published_at)))))
+        .where(col(Draft.item_id) == col(Item.id))
+        .correlate(Item)
+        .scalar_subquery()
     )
-    items = session.execute(
+    # Core rows through the session's connection: tuples, no ORM result machinery per row.
+    connection = session.connection()
+    items = connection.execute(
         select(
             col(Item.id),
             col(Item.platform),
@@ -77,15 +79,14 @@ def load_report_rows(
             col(Item.removed),
             col(Account.platform),
             col(Account.external_id),
-            first_reply.c.first_at,
+            first_at,
         )
         .join(Account, of_account)
-        .outerjoin(first_reply, first_reply.c.item_id == col(Item.id))
         .where(*in_period)
         .order_by(col(Item.received_at), col(Item.id))
     ).all()
     questions: dict[int, list[OwnerQuestionRow]] = defaultdict(list)
-    for item_id, asked_at, answered_at in session.execute(
+    for item_id, asked_at, answered_at in connection.execute(
         select(col(OwnerQuestion.item_id), col(OwnerQuestion.asked_at), col(OwnerQuestion.answered_at))
         .join(Item, col(Item.id) == col(OwnerQuestion.item_id))
         .join(Account, of_account)

@@ -23,6 +23,7 @@ from waitress.server import BaseWSGIServer, create_server
 from werkzeug.exceptions import HTTPException
 
 from bot.platforms.base import ItemChange
+from bot.platforms.messenger import parse_messaging
 from bot.platforms.meta_webhooks import MalformedWebhook, parse, signature_valid
 
 if TYPE_CHECKING:
@@ -190,6 +191,11 @@ def create_web_app(runtime: Runtime) -> Flask:
                 payload,
                 page_ids=runtime.meta_ids["facebook"],
                 instagram_account_ids=runtime.meta_ids["instagram"],
+            )
+            changes += parse_messaging(
+                payload,
+                page_ids=runtime.meta_ids["messenger"],
+                instagram_account_ids=runtime.meta_ids["instagram_dm"],
             )
         except MalformedWebhook as exc:
             log.warning("meta.skipped reason=%s", exc)

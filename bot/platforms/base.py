@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 
@@ -29,6 +29,8 @@ class IncomingItem:
     parent_external_id: str | None = None
     # The post (Meta) or conversation (X) the item belongs to.
     conversation_id: str | None = None
+    # A private message: the conversation is (account, author), and its first item holds the thread.
+    direct: bool = False
 
 
 @dataclass(frozen=True)
@@ -152,3 +154,17 @@ class PollingPlatform(Platform, Protocol):
         ...
 
     def fetch_new(self, *, since_id: str | None) -> FetchResult: ...
+
+
+@runtime_checkable
+class WindowedPlatform(Platform, Protocol):
+    """Replies only within `reply_window` of the customer's last message (Meta's messaging window)."""
+
+    reply_window: timedelta
+
+
+@runtime_checkable
+class ModeratedPlatform(Platform, Protocol):
+    """Can take a comment out of public view; the Spam action does so (YouTube: held for review)."""
+
+    def hold_for_review(self, *, comment_id: str) -> None: ...

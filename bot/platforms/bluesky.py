@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
 
+import httpx
 import pydantic
 import regex
 from atproto import Client, models
@@ -21,6 +22,7 @@ from atproto_client.request import Request
 
 from bot.platforms.base import (
     Author,
+    Connection,
     FetchResult,
     IncomingItem,
     PermanentError,
@@ -62,6 +64,12 @@ class BlueskyPlatform:
     def account_id(self) -> str:
         return self._login()
 
+    def check_health(self) -> Connection:
+        """The session still answers (a revoked app password ends it, and the new login is refused)."""
+        self._login()
+        session = self._call(lambda: self._client.com.atproto.server.get_session())
+        return Connection(account="@" + str(session.handle))
+
     def reply_length(self, text: str) -> int:
         # Bluesky counts user-perceived characters (extended grapheme clusters, UAX #29),
         # so a family emoji is one and an accented letter built from two code points is one.
@@ -93,7 +101,7 @@ class BlueskyPlatform:
         fresh = [n for n in fresh if n.reason in REASONS and n.author.did != did]
         fresh.sort(key=_mark)
         unique = {n.uri: n for n in fresh}  # a mention inside a reply comes as both reasons
-        items = [self._to_item(n, did) for n in unique.values()]
+        items = [self._to_item(n) for n in unique.values()]
         cursor_mark = newest(newest_seen, mark)
         return FetchResult(items=items, newest_id=cursor_mark.encode() if cursor_mark else None)
 
@@ -138,14 +146,15 @@ class BlueskyPlatform:
             self._did = session.did
         return self._did
 
-    def _to_item(self, notification: Any, did: str) -> IncomingItem:
+    def _to_item(self, notification: Any) -> IncomingItem:
         record = notification.record
         reply = getattr(record, "reply", None)
         author = notification.author
         return IncomingItem(
             platform=self.name,
             external_id=notification.uri,
-            account_external_id=did,
+            # The handle, as brands.yml names the account (the DID is only known after login).
+            account_external_id=self._handle,
             author=Author(
                 id=author.did,
                 name=author.display_name or author.handle,
@@ -205,6 +214,9 @@ class BlueskyPlatform:
             ) from None
         except atp.AtProtocolError as exc:
             raise PlatformError(f"Bluesky error: {exc}") from None
+        except httpx.TransportError as exc:
+            # The SDK lets some transport failures through unwrapped (a dropped connection).
+            raise TransientError(f"Bluesky could not be reached ({type(exc).__name__})") from None
 
 
 class _SessionGone(Exception):

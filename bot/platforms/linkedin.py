@@ -21,6 +21,7 @@ import requests
 
 from bot.platforms.base import (
     Author,
+    Connection,
     FetchResult,
     IncomingItem,
     PermanentError,
@@ -134,6 +135,14 @@ class LinkedInPlatform:
             raise PlatformError("LinkedIn accepted the reply but did not say its id")
         return Published(external_id=comment_urn, url=_comment_url(comment_urn))
 
+    def check_health(self) -> Connection:
+        """One cheap read as the organization, and the token's expiry when LinkedIn will say it."""
+        self._get("/rest/posts", params={"author": self._org, "q": "author", "count": 1}, finder=True)
+        health = self.token_health()
+        if not health.ok:
+            raise PermanentError(health.warning or "the LinkedIn access token is not active")
+        return Connection(account=self._org, expires_at=health.expires_at)
+
     def token_health(self) -> TokenHealth:
         """Ask the introspection endpoint when our token expires; warn within a week of it."""
         if not (self._client_id and self._client_secret):
@@ -211,7 +220,7 @@ class LinkedInPlatform:
         return IncomingItem(
             platform=self.name,
             external_id=urn,
-            account_external_id=self._org,
+            account_external_id=self._org.rsplit(":", 1)[1],  # the organization id, as brands.yml names it
             author=Author(
                 id=actor,
                 # The comment carries only the actor's URN; names need the restricted People API.

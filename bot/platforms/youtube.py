@@ -14,6 +14,7 @@ about 185 replies; see README "YouTube quota".
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -28,6 +29,7 @@ from googleapiclient.errors import HttpError
 
 from bot.platforms.base import (
     Author,
+    Connection,
     FetchResult,
     IncomingItem,
     PermanentError,
@@ -87,6 +89,9 @@ class YouTubePlatform:
     ) -> None:
         self._channel_id = channel_id
         self._clock = clock or (lambda: datetime.now(UTC))
+        # httplib2 connections are not thread-safe, and the poller, the publisher, the platform
+        # worker and the health check all call from their own threads: one call at a time.
+        self._lock = threading.Lock()
         self._credentials = Credentials(
             token=None,
             refresh_token=refresh_token,
@@ -110,6 +115,18 @@ class YouTubePlatform:
 
     def account_id(self) -> str:
         return self._channel_id
+
+    def check_health(self) -> Connection:
+        """Refresh the token and read the channel it belongs to (1 quota unit)."""
+        found = self._call(self._service.channels().list(part="id,snippet", mine=True).execute)
+        channels = found.get("items", [])
+        if not any(c.get("id") == self._channel_id for c in channels):
+            raise PermanentError(
+                f"the YouTube token is not the channel {self._channel_id}'s; authorise the app as that "
+                "channel's owner and set YOUTUBE_REFRESH_TOKEN"
+            )
+        title = channels[0].get("snippet", {}).get("title")
+        return Connection(account=str(title or self._channel_id))
 
     def reply_length(self, text: str) -> int:
         return len(text)
@@ -230,7 +247,8 @@ class YouTubePlatform:
     def _call(self, fn: Callable[[], T]) -> T:
         """Run a client call, turning google's errors into ours."""
         try:
-            return fn()
+            with self._lock:
+                return fn()
         except HttpError as exc:
             raise self._http_error(exc) from None
         except google.auth.exceptions.RefreshError as exc:

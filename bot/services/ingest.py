@@ -20,6 +20,7 @@ from bot.message_builder.notes import edited_note, removed_note
 from bot.platforms.base import IncomingItem, ItemChange
 from bot.relay.kinds import TaskKind
 from bot.relay.queue import enqueue
+from bot.services import conversations
 from bot.storage.db import Database
 from bot.storage.models import Account, Draft, DraftStatus, Item, utcnow
 from bot.storage.queries import audit, find_item
@@ -59,6 +60,7 @@ class Ingestor:
             )
             return None
         account_id = self._account_id(incoming, connected)
+        conversation = conversations.conversation_for(self.db, incoming) if incoming.direct else None
         try:
             with self.db.session() as session:
                 if find_item(session, platform=incoming.platform, external_id=incoming.external_id):
@@ -68,6 +70,8 @@ class Ingestor:
                 session.add(item)
                 session.flush()
                 assert item.id is not None
+                if conversation is not None:
+                    conversations.attach(session, conversation_id=conversation, item=item)
                 enqueue(session, TaskKind.POST_ITEM, item_id=item.id)
                 # Off the Slack path: the message goes out with the link we have, then improves.
                 enqueue(session, TaskKind.FETCH_PERMALINK, item_id=item.id)

@@ -64,6 +64,8 @@ class Items:
     db: Database
     clock: Clock
     wake: Callable[[], None]
+    # Platforms whose Spam action also hides the comment there (ModeratedPlatform).
+    holds_for_review: frozenset[str] = frozenset()
 
     def open_item(self, item_id: int) -> Item:
         """The item, if it can still be worked on; raises with why not."""
@@ -131,6 +133,8 @@ class Items:
             if not move_item(session, item_id=item_id, to=state, audit=Audit(actor=user, action=state.value)):
                 raise closed_meanwhile(session, item)
             refresh(session, item, note=strings.NOTE_CLOSED.format(user=user, state=state.value))
+            if spam and item.platform in self.holds_for_review:
+                enqueue(session, TaskKind.HOLD_FOR_REVIEW, item_id=item_id)
         self.wake()
         return state
 

@@ -271,3 +271,22 @@ class WeeklyReport(SQLModel, table=True):
     claimed_at: datetime = Field(default_factory=utcnow)
     channel: str = ""
     ts: str | None = None  # the posted report; None while posting or if the post failed
+
+
+class Conversation(SQLModel, table=True):
+    """A customer's private conversation with one of our accounts (Messenger, Instagram DM).
+
+    Its first item holds the Slack thread; `last_customer_at` starts Meta's reply window,
+    and `warned_for` names the window whose closing was already warned about, so the
+    warning goes out once however many processes look.
+    """
+
+    __table_args__ = (UniqueConstraint("platform", "account_external_id", "customer_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str
+    account_external_id: str
+    customer_id: str
+    root_item_id: int | None = Field(default=None, foreign_key="item.id")
+    last_customer_at: datetime | None = None
+    warned_for: datetime | None = None

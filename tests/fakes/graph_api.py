@@ -298,11 +298,29 @@ class FakeGraph(FakeServer):
         with self._cond:
             self._now = now
 
-    def customer_wrote(self, *, customer_id: str, at: datetime, instagram: bool = False) -> str:
-        """A customer messaged the Page (or its Instagram account) at `at`; returns the message id."""
+    def add_page(self, *, page_id: str, name: str, ig_user_id: str | None = None) -> None:
+        """Another Page (and the Instagram account linked to it) on the same app."""
+        with self._cond:
+            self.objects[page_id] = {
+                "_kind": "Page",
+                "id": page_id,
+                "name": name,
+                "link": f"https://www.facebook.com/{page_id}",
+                "category": "Shopping & retail",
+            }
+            if ig_user_id:
+                self.objects[page_id]["instagram_business_account"] = {"id": ig_user_id}
+                self.objects[ig_user_id] = {"_kind": "IGUser", "id": ig_user_id, "username": name.lower()}
+
+    def customer_wrote(
+        self, *, customer_id: str, at: datetime, instagram: bool = False, account_id: str | None = None
+    ) -> str:
+        """A customer messaged a Page (or an Instagram account; by default the first) at `at`; returns the mid."""
         with self._cond:
             platform, account = (
-                ("instagram_dm", self.ig_user_id) if instagram else ("messenger", self.page_id)
+                ("instagram_dm", account_id or self.ig_user_id)
+                if instagram
+                else ("messenger", account_id or self.page_id)
             )
             self._customers[customer_id] = (platform, account, at)
             self._changed()
@@ -455,7 +473,7 @@ class FakeGraph(FakeServer):
             return self._ok({"success": True})
 
         if call.method == "POST" and kind == "Page" and edge == "messages":
-            return self._send_message(params)
+            return self._send_message(params, page=node, token=token)
 
         if call.method == "POST":
             if edge is None:
@@ -498,8 +516,14 @@ class FakeGraph(FakeServer):
 
     # ----------------------------------------------------------------------------- Send API
 
-    def _send_message(self, params: dict[str, Any]) -> Response:
-        """``POST /{page-id}/messages`` as the Send API reference describes it."""
+    def _send_message(self, params: dict[str, Any], *, page: dict[str, Any], token: str) -> Response:
+        """``POST /{page-id}/messages`` as the Send API reference describes it.
+
+        Ids are page-scoped: a customer who wrote to another Page (or to an Instagram account not
+        linked to this Page) is "No matching user" here; a token bound to another Page is refused.
+        """
+        if token in self._scopes and page["id"] not in self._scopes[token]:
+            return self._error("(#200) Permissions error", "OAuthException", 200)
         recipient, message = _json_param(params.get("recipient")), _json_param(params.get("message"))
         if not isinstance(recipient, dict) or not recipient.get("id"):
             return self._error("(#100) The parameter recipient is required", "OAuthException", 100)
@@ -514,7 +538,10 @@ class FakeGraph(FakeServer):
         customer = self._customers.get(str(recipient["id"]))
         if customer is None:
             return self._error("(#100) No matching user found", "OAuthException", 100, 2018001)
-        platform, _, last = customer
+        platform, account, last = customer
+        linked = page.get("instagram_business_account", {}).get("id")
+        if account not in (page["id"], linked):
+            return self._error("(#100) No matching user found", "OAuthException", 100, 2018001)
         text = message["text"]
         if platform == "messenger" and len(text) > MESSENGER_TEXT_LIMIT:
             return self._error(

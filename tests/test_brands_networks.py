@@ -7,7 +7,6 @@ binds each Page token to its Page and answers the Send API only for that Page's 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,30 +25,6 @@ from tests.harness import Bot
 ACME, BOLT = "C0ACME", "C0BOLT"
 ACME_BOSS, BOLT_BOSS = "U0ACMEBOSS", "U0BOLTBOSS"
 ACME_PAGE, ACME_IG, BOLT_PAGE = "1111", "1784001", "3333"
-
-
-@pytest.fixture
-def youtube() -> Iterator[FakeYouTube]:
-    fake = FakeYouTube()
-    fake.start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def pds() -> Iterator[FakeBlueskyPDS]:
-    fake = FakeBlueskyPDS(handle="boltbikes.bsky.social")
-    fake.start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def linkedin() -> Iterator[FakeLinkedIn]:
-    fake = FakeLinkedIn()
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture
@@ -190,7 +165,7 @@ def test_polled_networks_land_in_their_brands_channels(
     youtube.add_comment(text="Croissants on Sunday?", author="@jane")
     _poll(brands_bot, "youtube")
     assert _shown_in(slack, ACME, 1)["text"].startswith("#1 YouTube comment")
-    pds.add_post(text="@boltbikes.bsky.social open late?", handle="ann.bsky.social")
+    pds.add_post(text="@shop.bsky.social open late?", handle="ann.bsky.social")
     _poll(brands_bot, "bluesky")
     assert _shown_in(slack, BOLT, 2)["text"].startswith("#2 Bluesky mention")
     linkedin.add_comment(post=linkedin.add_post(text="New shop"), text="Where?")

@@ -7,7 +7,6 @@ atproto and requests talking to their loopback fakes; restarts are new bots on t
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,30 +18,6 @@ from tests.fakes.linkedin_api import FakeLinkedIn
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.youtube_api import FakeYouTube
 from tests.harness import BOB, INBOX, Bot
-
-
-@pytest.fixture
-def youtube() -> Iterator[FakeYouTube]:
-    fake = FakeYouTube()
-    fake.start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def pds() -> Iterator[FakeBlueskyPDS]:
-    fake = FakeBlueskyPDS()
-    fake.start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def linkedin() -> Iterator[FakeLinkedIn]:
-    fake = FakeLinkedIn()
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

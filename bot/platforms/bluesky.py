@@ -30,6 +30,7 @@ from bot.platforms.base import (
     Published,
     ReplyTarget,
     TransientError,
+    UnknownOutcome,
 )
 from bot.platforms.cursor import TimeMark, newest, parse_time
 
@@ -123,7 +124,7 @@ class BlueskyPlatform:
             reply=models.AppBskyFeedPost.ReplyRef(root=root_ref, parent=parent_ref),
         )
         data = models.ComAtprotoRepoCreateRecord.Data(repo=did, collection=POST_COLLECTION, record=record)
-        created = self._call(lambda: self._client.com.atproto.repo.create_record(data))
+        created = self._call(lambda: self._client.com.atproto.repo.create_record(data), write=True)
         return Published(external_id=created.uri, url=_post_url(self._handle, created.uri))
 
     # ------------------------------------------------------------------------------------------
@@ -168,19 +169,24 @@ class BlueskyPlatform:
             conversation_id=reply.root.uri if reply else notification.uri,
         )
 
-    def _call(self, fn: Callable[[], T], *, login: bool = False) -> T:
-        """Run an SDK call, turning its errors into ours; an expired session logs in again once."""
+    def _call(self, fn: Callable[[], T], *, login: bool = False, write: bool = False) -> T:
+        """Run an SDK call, turning its errors into ours; an expired session logs in again once.
+
+        A refused session is retried once: the PDS refuses it before doing anything.
+        """
         try:
-            return self._translate(fn, login=login)
+            return self._translate(fn, login=login, write=write)
         except _SessionGone:
             self._did = None
             self._login()
         try:
-            return self._translate(fn, login=login)
+            return self._translate(fn, login=login, write=write)
         except _SessionGone:
             raise PermanentError("Bluesky refused a fresh session; check the app password") from None
 
-    def _translate(self, fn: Callable[[], T], *, login: bool) -> T:
+    def _translate(self, fn: Callable[[], T], *, login: bool, write: bool = False) -> T:
+        """For a write (a reply), a lost answer or a 5xx may mean the post was made: UnknownOutcome."""
+        unknown = UnknownOutcome if write else TransientError
         try:
             return fn()
         except atp.RateLimitExceededError as exc:
@@ -200,13 +206,16 @@ class BlueskyPlatform:
                 raise _SessionGone from None
             raise PermanentError(f"Bluesky refused: {_reason(exc)}") from None
         except atp.InvokeTimeoutError:
-            raise TransientError("Bluesky did not answer in time") from None
+            raise unknown("Bluesky did not answer in time") from None
         except atp.NetworkError as exc:
-            raise TransientError(f"Bluesky could not be reached ({_reason(exc)})") from None
+            never_sent = isinstance(exc.__cause__ or exc.__context__, httpx.ConnectError)
+            raise (TransientError if never_sent else unknown)(
+                f"Bluesky could not be reached ({_reason(exc)})"
+            ) from None
         except atp.RequestException as exc:
             status = exc.response.status_code if exc.response else 0
             if status >= 500:
-                raise TransientError(f"Bluesky server error {status}: {_reason(exc)}") from None
+                raise unknown(f"Bluesky server error {status}: {_reason(exc)}") from None
             raise PermanentError(f"Bluesky error {status}: {_reason(exc)}") from None
         except pydantic.ValidationError as exc:
             raise PermanentError(
@@ -216,7 +225,10 @@ class BlueskyPlatform:
             raise PlatformError(f"Bluesky error: {exc}") from None
         except httpx.TransportError as exc:
             # The SDK lets some transport failures through unwrapped (a dropped connection).
-            raise TransientError(f"Bluesky could not be reached ({type(exc).__name__})") from None
+            never_sent = isinstance(exc, httpx.ConnectError)
+            raise (TransientError if never_sent else unknown)(
+                f"Bluesky could not be reached ({type(exc).__name__})"
+            ) from None
 
 
 class _SessionGone(Exception):

@@ -29,8 +29,10 @@ from bot.platforms.base import (
     Published,
     ReplyTarget,
     TransientError,
+    UnknownOutcome,
 )
 from bot.platforms.cursor import TimeMark, newest
+from bot.platforms.http import request_failure
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +131,9 @@ class LinkedInPlatform:
         parent = target.conversation_id or target.external_id
         post = _post_of(parent)
         body = {"actor": self._org, "object": post, "parentComment": parent, "message": {"text": text}}
-        created = self._request("POST", f"/rest/socialActions/{quote(parent, safe='')}/comments", json=body)
+        created = self._request(
+            "POST", f"/rest/socialActions/{quote(parent, safe='')}/comments", json=body, write=True
+        )
         comment_urn = str(created.get("commentUrn") or created.get("$URN") or "")
         if not comment_urn:
             raise PlatformError("LinkedIn accepted the reply but did not say its id")
@@ -239,13 +243,14 @@ class LinkedInPlatform:
         headers = {"X-RestLi-Method": "FINDER"} if finder else None
         return self._request("GET", path, params=params, headers=headers)
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    def _request(self, method: str, path: str, *, write: bool = False, **kwargs: Any) -> dict[str, Any]:
+        """One API call. For a write, a lost answer or a 5xx may mean LinkedIn made the comment."""
         try:
             response = self._session.request(method, self._api + path, timeout=self._timeout, **kwargs)
-        except requests.Timeout:
-            raise TransientError("LinkedIn did not answer in time") from None
-        except requests.ConnectionError:
-            raise TransientError("LinkedIn could not be reached") from None
+        except requests.RequestException as exc:
+            raise request_failure(exc, service="LinkedIn", write=write) from None
+        if write and response.status_code >= 500:
+            raise UnknownOutcome(f"LinkedIn answered HTTP {response.status_code} to the reply")
         if response.status_code >= 400:
             raise self._error(response)
         if not response.content:

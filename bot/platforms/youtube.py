@@ -37,6 +37,7 @@ from bot.platforms.base import (
     Published,
     ReplyTarget,
     TransientError,
+    UnknownOutcome,
 )
 from bot.platforms.cursor import TimeMark, newest, parse_time
 
@@ -168,7 +169,9 @@ class YouTubePlatform:
         # YouTube threads are one level deep: a reply always names the thread's top-level comment.
         parent = target.conversation_id or target.external_id
         body = {"snippet": {"parentId": parent, "textOriginal": text}}
-        comment = self._call(lambda: self._service.comments().insert(part="snippet", body=body).execute())
+        comment = self._call(
+            lambda: self._service.comments().insert(part="snippet", body=body).execute(), write=True
+        )
         comment_id = str(comment["id"])
         return Published(external_id=comment_id, url=_comment_url(comment.get("snippet", {}), comment_id))
 
@@ -244,13 +247,20 @@ class YouTubePlatform:
             conversation_id=str(comment["_thread"]),
         )
 
-    def _call(self, fn: Callable[[], T]) -> T:
-        """Run a client call, turning google's errors into ours."""
+    def _call(self, fn: Callable[[], T], *, write: bool = False) -> T:
+        """Run a client call, turning google's errors into ours.
+
+        For a write (a reply), a lost answer or a 5xx may mean YouTube made the comment; the
+        token refresh before it and a refused connection surely did not.
+        """
         try:
             with self._lock:
                 return fn()
         except HttpError as exc:
-            raise self._http_error(exc) from None
+            error = self._http_error(exc)
+            if write and int(exc.resp.status) >= 500:
+                raise UnknownOutcome(error.reason) from None
+            raise error from None
         except google.auth.exceptions.RefreshError as exc:
             detail = str(exc.args[0]) if exc.args else str(exc)
             if getattr(exc, "retryable", False):
@@ -261,9 +271,13 @@ class YouTubePlatform:
         except google.auth.exceptions.TransportError:
             raise TransientError("YouTube's token endpoint could not be reached") from None
         except TimeoutError:
-            raise TransientError("YouTube did not answer in time") from None
-        except OSError:
+            reason = "YouTube did not answer in time"
+            raise (UnknownOutcome(reason) if write else TransientError(reason)) from None
+        except ConnectionRefusedError:
             raise TransientError("YouTube could not be reached") from None
+        except OSError:
+            reason = "the connection to YouTube broke before it answered"
+            raise (UnknownOutcome(reason) if write else TransientError(reason)) from None
         except httplib2.HttpLib2Error as exc:
             raise PlatformError(f"YouTube error: {exc}") from None
 

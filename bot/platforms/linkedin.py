@@ -139,6 +139,20 @@ class LinkedInPlatform:
             raise PlatformError("LinkedIn accepted the reply but did not say its id")
         return Published(external_id=comment_urn, url=_comment_url(comment_urn))
 
+    def find_reply(self, *, target: ReplyTarget, text: str, since: datetime) -> Published | None:
+        """Our organization's comment under the parent with `text`, made at or after `since`."""
+        parent = target.conversation_id or target.external_id
+        for comment in self._comments_on(parent, None, nested=True):
+            if (
+                comment.get("actor") == self._org
+                and (comment.get("message") or {}).get("text") == text
+                and _created(comment) >= since
+            ):
+                urn = str(comment.get("commentUrn") or comment.get("$URN") or "")
+                if urn:
+                    return Published(external_id=urn, url=_comment_url(urn))
+        return None
+
     def check_health(self) -> Connection:
         """One cheap read as the organization, and the token's expiry when LinkedIn will say it."""
         self._get("/rest/posts", params={"author": self._org, "q": "author", "count": 1}, finder=True)

@@ -175,6 +175,20 @@ class YouTubePlatform:
         comment_id = str(comment["id"])
         return Published(external_id=comment_id, url=_comment_url(comment.get("snippet", {}), comment_id))
 
+    def find_reply(self, *, target: ReplyTarget, text: str, since: datetime) -> Published | None:
+        """Our channel's reply under the thread with `text`, published at or after `since` (1 unit a page)."""
+        parent = target.conversation_id or target.external_id
+        for reply in self._all_replies(parent):
+            snippet = reply.get("snippet", {})
+            published = snippet.get("publishedAt")
+            if (
+                self._is_ours(reply)
+                and snippet.get("textOriginal") == text
+                and (not isinstance(published, str) or parse_time(published) >= since)
+            ):
+                return Published(external_id=str(reply["id"]), url=_comment_url(snippet, str(reply["id"])))
+        return None
+
     def hold_for_review(self, *, comment_id: str) -> None:
         """Move a comment to "held for review" (the Spam action); it disappears from public view."""
         self._call(

@@ -77,6 +77,47 @@ def test_youtube_reply(youtube: FakeYouTube) -> None:
     assert [c["snippet"]["textOriginal"] for c in youtube.published()] == ["Yes"]  # the stalled one
 
 
+def test_youtube_and_linkedin_find_the_reply_whose_answer_was_lost(
+    youtube: FakeYouTube, linkedin: FakeLinkedIn
+) -> None:
+    since = datetime(2020, 1, 1, tzinfo=UTC)  # the fakes' clocks start in 2026
+    thread = youtube.add_comment(text="Do you ship abroad?")
+    youtube.add_reply(thread_id=thread, text="Yes", author="@someone", author_channel="UCsomeone")
+    tube = YouTubePlatform(
+        channel_id=youtube.channel_id,
+        client_id=youtube.client_id,
+        client_secret=youtube.client_secret,
+        refresh_token=youtube.refresh_token,
+        api_url=youtube.url,
+        token_url=youtube.url + "/token",
+        timeout=TIMEOUT,
+    )
+    target = ReplyTarget(external_id=thread, author_handle="@viewer", conversation_id=thread)
+    assert tube.find_reply(target=target, text="Yes", since=since) is None  # someone else's words
+    youtube.stall(path_contains="/youtube/v3/comments", method="POST", applied=True)
+    with pytest.raises(UnknownOutcome):
+        tube.publish_reply(target=target, text="Yes")
+    found = tube.find_reply(target=target, text="Yes", since=since)
+    assert found is not None and found.external_id == youtube.published()[0]["id"]
+    assert tube.find_reply(target=target, text="Yes", since=datetime(2030, 1, 1, tzinfo=UTC)) is None
+
+    comment = linkedin.add_comment(post=linkedin.add_post(text="Hiring"), text="Full time?")
+    linkedin.add_comment(post=comment.split("(")[1].split(",")[0], text="Yes", parent=comment)
+    page = LinkedInPlatform(
+        organization_id=linkedin.org.rsplit(":", 1)[1],
+        access_token=linkedin.access_token,
+        api_url=linkedin.url,
+        timeout=TIMEOUT,
+    )
+    target = ReplyTarget(external_id=comment, author_handle="Ann", conversation_id=comment)
+    assert page.find_reply(target=target, text="Yes", since=since) is None
+    linkedin.stall(path_contains="/comments", method="POST", applied=True)
+    with pytest.raises(UnknownOutcome):
+        page.publish_reply(target=target, text="Yes")
+    found = page.find_reply(target=target, text="Yes", since=since)
+    assert found is not None and found.external_id == linkedin.published()[0]["commentUrn"]
+
+
 def test_bluesky_reply(pds: FakeBlueskyPDS) -> None:
     post = pds.add_post(text="@shop.bsky.social open?", handle="ann.bsky.social")
     platform = BlueskyPlatform(

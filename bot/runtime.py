@@ -258,13 +258,13 @@ def poll_seconds(settings: Settings, platform: str) -> float:
 
 
 def _check_name(connected: Connected, brands: Brands) -> str:
-    platform, ident = connected.platform.name, connected.account.external_id
+    platform, ident = connected.name, connected.account.external_id
     return f"{platform}:{ident}" if brands.from_file and ident else platform
 
 
 def _poller_name(connected: Connected) -> str:
     """`x:1500`; plain `x` for the single-brand account that learns its id from X at first poll."""
-    ident, platform = connected.account.external_id, connected.platform.name
+    ident, platform = connected.account.external_id, connected.name
     return platform if ident is None else f"{platform}:{ident}"
 
 
@@ -334,7 +334,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
         platforms={name: c.platform for name, c in checks.items()},
         channels={name: c.channel for name, c in checks.items()},
     )
-    check_of = {(c.platform.name, c.account.external_id or "?"): name for name, c in checks.items()}
+    check_of = {(c.name, c.account.external_id or "?"): name for name, c in checks.items()}
     notices.report = health.report
     check_of = {(c.account.platform, c.account.external_id or "?"): name for name, c in checks.items()}
     services = Services(
@@ -421,7 +421,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
         platforms=platforms,
         meta_ids={
             name: frozenset(
-                c.account.external_id for c in platforms if c.platform.name == name and c.account.external_id
+                c.account.external_id for c in platforms if c.name == name and c.account.external_id
             )
             for name in ("facebook", "instagram", "messenger", "instagram_dm")
         },

@@ -1,7 +1,7 @@
 """Conversations: one per customer and account for Messenger and Instagram DMs, with the reply window.
 
-Revision ID: 0008_conversations
-Revises: 0007_quick
+Revision ID: 0009_conversations
+Revises: 0008_reportidx
 Create Date: 2026-11-26 14:34:35.298772
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_conversations"
-down_revision: str | None = "0007_quick"
+revision = "0009_conversations"
+down_revision: str | None = "0008_reportidx"
 branch_labels = None
 depends_on = None
 

@@ -406,11 +406,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.part in ("all", "answer"):
         tables.append(
             [
-                "Answer quickly (issue 12), SQLite file",
+                f"Answer quickly (issue 12), {'PostgreSQL' if args.database_url else 'SQLite file'}",
                 "",
                 "| metric | target | measured |",
                 "|---|---|---|",
-                *answer_quickly.run(),
+                *answer_quickly.run(database_url=args.database_url),
             ]
         )
     if args.part in ("all", "brands"):

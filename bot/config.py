@@ -81,7 +81,7 @@ class Settings(BaseSettings):
     instagram_account_id: str | None = None
     instagram_slack_channel: str | None = None
 
-    # More networks (issue 13): adapters in bot/platforms/{youtube,bluesky,linkedin}.py, not wired yet.
+    # More networks (issue 13): each on when its account settings are set.
     youtube_channel_id: str | None = None
     youtube_client_id: str | None = None
     youtube_client_secret: str | None = None
@@ -89,16 +89,21 @@ class Settings(BaseSettings):
     youtube_api_url: str = "https://youtube.googleapis.com"
     youtube_token_url: str = "https://oauth2.googleapis.com/token"
     youtube_poll_seconds: float = Field(default=120, ge=1)
+    youtube_slack_channel: str | None = None
     bluesky_handle: str | None = None
     bluesky_app_password: str | None = None
     bluesky_service_url: str = "https://bsky.social"
     bluesky_poll_seconds: float = Field(default=60, ge=1)
+    bluesky_slack_channel: str | None = None
     linkedin_organization_id: str | None = None
     linkedin_access_token: str | None = None
     linkedin_client_id: str | None = None
     linkedin_client_secret: str | None = None
     linkedin_api_url: str = "https://api.linkedin.com"
     linkedin_poll_seconds: float = Field(default=300, ge=1)
+    # Where LinkedIn's token introspection lives (the health check's expiry look-up).
+    linkedin_oauth_url: str = "https://www.linkedin.com"
+    linkedin_slack_channel: str | None = None
 
     # Slack's pace for chat.postMessage per channel (about 1 a second, short bursts allowed).
     slack_posts_per_second: float = Field(default=1.0, gt=0)
@@ -151,7 +156,13 @@ class Settings(BaseSettings):
         return value or None
 
     @field_validator(
-        "slack_inbox_channel", "twitter_slack_channel", "facebook_slack_channel", "instagram_slack_channel"
+        "slack_inbox_channel",
+        "twitter_slack_channel",
+        "facebook_slack_channel",
+        "instagram_slack_channel",
+        "youtube_slack_channel",
+        "bluesky_slack_channel",
+        "linkedin_slack_channel",
     )
     @classmethod
     def _channel(cls, value: str | None) -> str | None:
@@ -230,6 +241,18 @@ class Settings(BaseSettings):
     @property
     def meta_enabled(self) -> bool:
         return self.facebook_enabled or self.instagram_enabled
+
+    @property
+    def youtube_enabled(self) -> bool:
+        return bool(self.youtube_channel_id and self.youtube_refresh_token)
+
+    @property
+    def bluesky_enabled(self) -> bool:
+        return bool(self.bluesky_handle and self.bluesky_app_password)
+
+    @property
+    def linkedin_enabled(self) -> bool:
+        return bool(self.linkedin_organization_id and self.linkedin_access_token)
 
     def secrets(self) -> list[str]:
         """Values that must never reach a log line."""

@@ -45,11 +45,20 @@ FIX = {
     "instagram": "Generate a new Page access token for the Page linked to the Instagram account, set "
     "FACEBOOK_PAGE_TOKEN and restart the bot.",
     "slack": "Reinstall the Slack app or set a valid SLACK_BOT_TOKEN, then restart the bot.",
+    "youtube": "Authorise the app again as the channel's owner (scope youtube.force-ssl), set the new "
+    "YOUTUBE_REFRESH_TOKEN and restart the bot.",
+    "bluesky": "Create a new app password (Settings → Privacy and security → App passwords), set "
+    "BLUESKY_APP_PASSWORD and restart the bot.",
+    "linkedin": "Authorise the app again as a Page administrator (r_organization_social, "
+    "w_organization_social), set the new LINKEDIN_ACCESS_TOKEN and restart the bot.",
 }
 LABELS = {
     "x": "X",
     "facebook": "Facebook",
     "instagram": "Instagram",
+    "youtube": "YouTube",
+    "bluesky": "Bluesky",
+    "linkedin": "LinkedIn",
     "slack": "Slack",
     "database": "Database",
 }

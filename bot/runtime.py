@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,11 +21,15 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from slack_sdk.http_retry.handler import RetryHandler
 
 from bot import handlers
+from bot.brands import Account as BrandAccount
 from bot.brands import (
+    BlueskyAccount,
     Brands,
     FacebookAccount,
     InstagramAccount,
+    LinkedInAccount,
     XAccount,
+    YouTubeAccount,
     ignored_variables,
     resolve_brands,
     secret_environ,
@@ -35,20 +39,25 @@ from bot.config import Settings
 from bot.handlers import errors
 from bot.handlers.services import Services
 from bot.health import Health
-from bot.platforms.base import Platform, PollingPlatform
+from bot.platforms.base import ModeratedPlatform, Platform, PollingPlatform, WindowedPlatform
+from bot.platforms.bluesky import BlueskyPlatform
 from bot.platforms.facebook import FacebookPlatform
 from bot.platforms.graph import GraphClient
 from bot.platforms.instagram import InstagramPlatform
+from bot.platforms.linkedin import LinkedInPlatform
+from bot.platforms.messenger import InstagramDirectPlatform, MessengerPlatform
 from bot.platforms.x import XPlatform
+from bot.platforms.youtube import YouTubePlatform
 from bot.relay.pacing import Pacer
 from bot.relay.parking import Notices
 from bot.relay.runners.drafts import DraftRunners
 from bot.relay.runners.groups import Grouper, GroupRunners
-from bot.relay.runners.items import ItemRunners, PermalinkRunners
+from bot.relay.runners.items import ItemRunners, ModerationRunners, PermalinkRunners
 from bot.relay.runners.owner import OwnerRunners
 from bot.relay.runners.threads import Threads
 from bot.relay.worker import Relay
 from bot.services.accounts import Connected, PlatformRegistry
+from bot.services.conversations import Conversations
 from bot.services.deliveries import Deliveries
 from bot.services.first_response import FirstResponse, clocks_by_brand
 from bot.services.groups import Groups
@@ -79,7 +88,7 @@ class Runtime:
     client: WebClient
     relay_client: WebClient  # the relay's: a 429 paces its channel instead of being retried in place
     platforms: PlatformRegistry
-    # The Page and Instagram account ids Meta webhooks are accepted for.
+    # The Page and Instagram account ids Meta webhooks are accepted for, per adapter name.
     meta_ids: dict[str, frozenset[str]]
     clock: Clock
     relay: Relay  # Slack posts and updates, in order
@@ -87,6 +96,7 @@ class Runtime:
     ingestor: Ingestor
     inbox: RawInbox  # webhooks' deliveries, stored before the 200 and ingested after it
     pollers: dict[str, Poller]
+    conversations: Conversations
     services: Services
     scheduler: BackgroundScheduler
     bolt: App
@@ -98,7 +108,7 @@ class Runtime:
         self.permalinks.start()
         self.inbox.start()
         for name, poller in self.pollers.items():
-            self._every(poller.poll, seconds=self.settings.twitter_poll_seconds, job_id=f"poll:{name}")
+            self._every(poller.poll, seconds=poller.every_seconds, job_id=f"poll:{name}")
         # The database says what is due; these clocks only look often enough to be on time.
         publisher, owner = self.services.publisher, self.services.owner
         self._every(publisher.publish_due, seconds=1, job_id="publish_due", at_start=False)
@@ -115,6 +125,8 @@ class Runtime:
         self._every(self.services.first_response.sweep, seconds=5, job_id="first_response")
         # Mondays 09:00 in each brand's zone; the database row makes it once across processes.
         self._every(self.services.reporting.weekly, seconds=60, job_id="weekly_report")
+        if self.conversations.windows:
+            self._every(self.conversations.warn_closing, seconds=60, job_id="warn_reply_window")
         self.scheduler.start()
         self.relay.wake()  # post whatever was stored but not shown before a restart
         self.permalinks.wake()
@@ -159,7 +171,7 @@ def resolve(settings: Settings, *, environ: Mapping[str, str] | None = None) -> 
     return resolve_brands(settings, environ=env)
 
 
-def build_platforms(settings: Settings, brands: Brands) -> list[Connected]:
+def build_platforms(settings: Settings, brands: Brands, *, clock: Clock) -> list[Connected]:
     """One client per account, so every reply goes out with its own account's credentials."""
     timeout = settings.http_timeout_seconds
     graphs: dict[str, GraphClient] = {}
@@ -191,25 +203,79 @@ def build_platforms(settings: Settings, brands: Brands) -> list[Connected]:
             )
         elif isinstance(account, FacebookAccount):
             platform = FacebookPlatform(page_id=account.page_id, graph=graph(account.token))
+            # The Page's direct messages ride on its account: same token, answered through its /messages.
+            messenger = MessengerPlatform(page_id=account.page_id, graph=graph(account.token))
+            connected.append(Connected(brand=brand, account=account, platform=messenger))
         elif isinstance(account, InstagramAccount):
             platform = InstagramPlatform(account_id=account.account_id, graph=graph(account.token))
+            direct = InstagramDirectPlatform(
+                page_id=_page_of(brand.accounts, token=account.token),
+                account_id=account.account_id,
+                graph=graph(account.token),
+            )
+            connected.append(Connected(brand=brand, account=account, platform=direct))
+        elif isinstance(account, YouTubeAccount):
+            platform = YouTubePlatform(
+                channel_id=account.channel_id,
+                client_id=account.client_id,
+                client_secret=account.client_secret,
+                refresh_token=account.refresh_token,
+                api_url=settings.youtube_api_url,
+                token_url=settings.youtube_token_url,
+                timeout=timeout,
+                clock=clock.now,
+            )
+        elif isinstance(account, BlueskyAccount):
+            platform = BlueskyPlatform(
+                handle=account.handle,
+                app_password=account.app_password,
+                service_url=settings.bluesky_service_url,
+                timeout=timeout,
+            )
+        elif isinstance(account, LinkedInAccount):
+            platform = LinkedInPlatform(
+                organization_id=account.organization_id,
+                access_token=account.access_token,
+                api_url=settings.linkedin_api_url,
+                oauth_url=settings.linkedin_oauth_url,
+                client_id=settings.linkedin_client_id,
+                client_secret=settings.linkedin_client_secret,
+                timeout=timeout,
+                clock=clock.now,
+            )
         else:
-            # YouTube, Bluesky and LinkedIn join the runtime with their networks (issue 13).
             log.warning("brands.not_wired brand=%s platform=%s", brand.key, account.platform)
             continue
         connected.append(Connected(brand=brand, account=account, platform=platform))
     return connected
 
 
+def _page_of(accounts: Iterable[BrandAccount], *, token: str) -> str:
+    """The Page an Instagram account's messages are sent through: the brand's Page with the same
+    token; else `me`, which for a Page token is that Page."""
+    pages = [a for a in accounts if isinstance(a, FacebookAccount)]
+    same = [a.page_id for a in pages if a.token == token]
+    return same[0] if same else "me"
+
+
+def poll_seconds(settings: Settings, platform: str) -> float:
+    """How often each polling platform is asked; YouTube's default follows from its daily quota."""
+    return {
+        "youtube": settings.youtube_poll_seconds,
+        "bluesky": settings.bluesky_poll_seconds,
+        "linkedin": settings.linkedin_poll_seconds,
+    }.get(platform, settings.twitter_poll_seconds)
+
+
 def _check_name(connected: Connected, brands: Brands) -> str:
-    platform, ident = connected.account.platform, connected.account.external_id
+    platform, ident = connected.name, connected.account.external_id
     return f"{platform}:{ident}" if brands.from_file and ident else platform
 
 
 def _poller_name(connected: Connected) -> str:
     """`x:1500`; plain `x` for the single-brand account that learns its id from X at first poll."""
-    ident = connected.account.external_id
-    return connected.account.platform if ident is None else f"{connected.account.platform}:{ident}"
+    ident, platform = connected.account.external_id, connected.name
+    return platform if ident is None else f"{platform}:{ident}"
 
 
 def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Brands | None = None) -> Runtime:
@@ -223,7 +289,9 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
     db.migrate()
     db.ping()  # remembers which SQLite file is ours, so /healthz notices if it goes
     client = slack_client(settings)
-    platforms = PlatformRegistry(db=db, brands=brands, connected=build_platforms(settings, brands))
+    platforms = PlatformRegistry(
+        db=db, brands=brands, connected=build_platforms(settings, brands, clock=clock)
+    )
     pacer = Pacer(db=db, per_second=settings.slack_posts_per_second, burst=settings.slack_burst)
     relay_client = slack_client(settings, retry_rate_limited=False)
     threads = Threads(db=db, client=relay_client, pacer=pacer)
@@ -239,7 +307,9 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
         lease=timedelta(seconds=settings.relay_lease_seconds),
         runners={
             **GroupRunners(threads=threads).runners(),
-            **ItemRunners(threads=threads, platforms=platforms, clock_label=first_response.label).runners(),
+            **ItemRunners(
+                threads=threads, platforms=platforms, clock_label=first_response.label, clock=clock
+            ).runners(),
             **DraftRunners(threads=threads, platforms=platforms).runners(),
             **OwnerRunners(threads=threads, platforms=platforms, clock=clock, brands=brands).runners(),
         },
@@ -247,7 +317,10 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
     permalinks = Relay(
         db=db,
         clock=clock,
-        runners=PermalinkRunners(threads=threads, platforms=platforms, wake_slack=relay.wake).runners(),
+        runners={
+            **PermalinkRunners(threads=threads, platforms=platforms, wake_slack=relay.wake).runners(),
+            **ModerationRunners(threads=threads, platforms=platforms, wake_slack=relay.wake).runners(),
+        },
         name="permalinks",
     )
 
@@ -275,11 +348,19 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
         platforms={name: c.platform for name, c in checks.items()},
         channels={name: c.channel for name, c in checks.items()},
     )
+    check_of = {(c.name, c.account.external_id or "?"): name for name, c in checks.items()}
     notices.report = health.report
     check_of = {(c.account.platform, c.account.external_id or "?"): name for name, c in checks.items()}
     services = Services(
         clock=clock,
-        items=Items(db=db, clock=clock, wake=relay.wake),
+        items=Items(
+            db=db,
+            clock=clock,
+            wake=wake,
+            holds_for_review=frozenset(
+                c.platform.name for c in platforms if isinstance(c.platform, ModeratedPlatform)
+            ),
+        ),
         replies=Replies(
             db=db,
             platforms=platforms,
@@ -319,10 +400,27 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
     )
     # One poller per account, each with its own cursor (the key names the account).
     pollers = {
-        _poller_name(c): Poller(db=db, platform=c.platform, ingestor=ingestor, clock=clock)
+        _poller_name(c): Poller(
+            db=db,
+            platform=c.platform,
+            ingestor=ingestor,
+            clock=clock,
+            every_seconds=poll_seconds(settings, c.platform.name),
+        )
         for c in platforms
         if isinstance(c.platform, PollingPlatform)
     }
+    conversations = Conversations(
+        db=db,
+        clock=clock,
+        windows={
+            c.platform.name: c.platform.reply_window
+            for c in platforms
+            if isinstance(c.platform, WindowedPlatform)
+        },
+        labels={c.platform.name: c.platform.label for c in platforms},
+        wake=relay.wake,
+    )
     bolt = App(
         client=client,
         signing_secret=settings.slack_signing_secret or "unused-in-socket-mode",
@@ -338,8 +436,10 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
         relay_client=relay_client,
         platforms=platforms,
         meta_ids={
-            name: frozenset(a.external_id for _, a in brands.accounts(platform=name) if a.external_id)
-            for name in ("facebook", "instagram")
+            name: frozenset(
+                c.account.external_id for c in platforms if c.name == name and c.account.external_id
+            )
+            for name in ("facebook", "instagram", "messenger", "instagram_dm")
         },
         clock=clock,
         relay=relay,
@@ -347,6 +447,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
         ingestor=ingestor,
         inbox=RawInbox(db=db, ingestor=ingestor, lease=timedelta(seconds=settings.relay_lease_seconds)),
         pollers=pollers,
+        conversations=conversations,
         services=services,
         scheduler=BackgroundScheduler(timezone="UTC"),
         bolt=bolt,

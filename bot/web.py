@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 from waitress.server import BaseWSGIServer, create_server
 from werkzeug.exceptions import HTTPException
 
+from bot.platforms.messenger import parse_messaging
 from bot.platforms.meta_webhooks import MalformedWebhook, parse, signature_valid
 
 if TYPE_CHECKING:
@@ -189,6 +190,11 @@ def create_web_app(runtime: Runtime) -> Flask:
                 payload,
                 page_ids=runtime.meta_ids["facebook"],
                 instagram_account_ids=runtime.meta_ids["instagram"],
+            )
+            changes += parse_messaging(
+                payload,
+                page_ids=runtime.meta_ids["messenger"],
+                instagram_account_ids=runtime.meta_ids["instagram_dm"],
             )
         except MalformedWebhook as exc:
             log.warning("meta.skipped reason=%s", exc)

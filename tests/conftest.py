@@ -12,9 +12,12 @@ from typing import Any
 import pytest
 
 from bot.storage.db import Database
+from tests.fakes.bluesky_pds import FakeBlueskyPDS
 from tests.fakes.graph_api import FakeGraph
+from tests.fakes.linkedin_api import FakeLinkedIn
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.x_api import FakeX
+from tests.fakes.youtube_api import FakeYouTube
 from tests.harness import IG_ID, PAGE_ID, Bot, settings_for, temporary_schema
 
 # -- a test that tries the internet fails --------------------------------------------------
@@ -88,6 +91,30 @@ def graph() -> Iterator[FakeGraph]:
     # The harness's Page and Instagram account exist, so the start-time health check passes and
     # the bot's own replies come "from" the account it is configured with.
     fake = FakeGraph(page_id=PAGE_ID, ig_user_id=IG_ID)
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def youtube() -> Iterator[FakeYouTube]:
+    fake = FakeYouTube()
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def pds() -> Iterator[FakeBlueskyPDS]:
+    fake = FakeBlueskyPDS()
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def linkedin() -> Iterator[FakeLinkedIn]:
+    fake = FakeLinkedIn()
     fake.start()
     yield fake
     fake.stop()

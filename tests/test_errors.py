@@ -22,6 +22,7 @@ def test_an_unexpected_failure_tells_the_person_and_logs_the_reference(
         connection.execute(text("DROP TABLE draft"))
         connection.execute(text("DROP TABLE ownerquestion"))
         connection.execute(text("DROP TABLE auditevent"))
+        connection.execute(text("DROP TABLE conversation"))
         connection.execute(text("DROP TABLE item"))
     with caplog.at_level(logging.ERROR):
         answer, name = bot.command("inbox")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -17,9 +18,11 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
+from bot.message_builder import strings
 from bot.message_builder.format import (
     SECTION_LIMIT,
     chunks,
+    duration,
     escape,
     fallback,
     link,
@@ -31,8 +34,26 @@ from bot.message_builder.full_text import full_text_button, text_modal
 from bot.message_builder.ids import ActionId
 from bot.storage.models import CLOSED_STATES, Draft, Item, ItemKind, ItemState
 
-PLATFORM_EMOJI = {"x": ":bird:", "facebook": ":large_blue_circle:", "instagram": ":camera:"}
-KIND = {"x": "mention", "facebook": "comment", "instagram": "comment"}
+PLATFORM_EMOJI = {
+    "x": ":bird:",
+    "facebook": ":large_blue_circle:",
+    "instagram": ":camera:",
+    "messenger": ":speech_balloon:",
+    "instagram_dm": ":envelope_with_arrow:",
+    "youtube": ":arrow_forward:",
+    "bluesky": ":butterfly:",
+    "linkedin": ":briefcase:",
+}
+KIND = {
+    "x": "mention",
+    "facebook": "comment",
+    "instagram": "comment",
+    "messenger": "message",
+    "instagram_dm": "message",
+    "youtube": "comment",
+    "bluesky": "mention",
+    "linkedin": "comment",
+}
 AUTHOR_LIMIT = 300  # a name longer than this is shortened in messages; Full text shows it whole
 TRIAGE = {
     ItemKind.QUESTION: ":question: Question",
@@ -52,6 +73,9 @@ class ItemView:
     draft: Draft | None = None  # the latest draft that is not superseded
     waiting_owner: bool = False
     clock: str | None = None  # the first-response clock's time left, while it runs
+    # Meta's messaging window (private messages): when it closes, and the time the view was made.
+    reply_closes: datetime | None = None
+    now: datetime | None = None
 
 
 def author_text(item: Item) -> str:
@@ -146,6 +170,10 @@ def item_blocks(view: ItemView) -> list[dict[str, Any]]:
                 elements=[MarkdownTextObject(text=f":no_entry: Likely spam: {escape(item.spam_reasons)}")]
             )
         )
+    if view.reply_closes is not None and view.now is not None and open_:
+        blocks.append(
+            ContextBlock(elements=[MarkdownTextObject(text=window_line(view.reply_closes, view.now))])
+        )
     if item.owner_hint and open_:
         blocks.append(
             ContextBlock(elements=[MarkdownTextObject(text=":bulb: This may need the owner's answer.")])
@@ -158,6 +186,13 @@ def item_blocks(view: ItemView) -> list[dict[str, Any]]:
     if buttons:
         blocks.append(ActionsBlock(block_id=f"item:{item_id}", elements=buttons))
     return [block.to_dict() for block in blocks]
+
+
+def window_line(closes: datetime, now: datetime) -> str:
+    """Time left to answer a private message; the closing time is shown in each reader's zone."""
+    if now >= closes:
+        return strings.WINDOW_CLOSED_LINE.format(closes=slack_date(closes))
+    return strings.WINDOW_OPEN_LINE.format(left=duration(closes - now), closes=slack_date(closes))
 
 
 def item_actions(*, item_id: int, owner_hint: bool) -> list[Any]:

@@ -213,3 +213,28 @@ SLACK_MARKUP = (
     "nothing instead of a channel link, leave out `@here`/`@channel`, and write links out "
     "(`https://shop.com`). Then approve again."
 )
+
+# Meta's messaging window (Messenger, Instagram DM): a standard reply only within 24 h of the customer's last message.
+WINDOW_CLOSED = (
+    "#{n} can no longer be answered on {platform}: Meta allows a reply only within {hours} hours of the "
+    "customer's last message, and that window closed {ago} ago ({when}). It opens again when the customer writes again."
+)
+WINDOW_CLOSES_BEFORE_SEND = (
+    "#{n}'s reply is scheduled for {send_at}, but Meta's {hours}-hour window to answer on {platform} closes "
+    "{closes}. Send it sooner (`/social schedule {n} in 10 minutes`) or approve a draft without a time."
+)
+NOTE_WINDOW_CLOSING = (
+    ":hourglass: Less than an hour left to answer on {platform}: Meta refuses replies after {closes} "
+    "({hours} hours after the customer's last message)."
+)
+WINDOW_OPEN_LINE = ":hourglass_flowing_sand: Reply window: {left} left · closes {closes}"
+WINDOW_CLOSED_LINE = (
+    ":no_entry: Reply window closed {closes}; Meta accepts a reply again when the customer writes"
+)
+NOTE_HELD_FOR_REVIEW = (
+    ":shield: Held for review on {platform}: the comment is hidden until someone approves it there."
+)
+NOTE_HOLD_FAILED = (
+    ":warning: Could not hold the comment for review on {platform}: {reason}. "
+    "It is still public; hide it on {platform} itself."
+)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 
@@ -32,6 +32,8 @@ class IncomingItem:
     parent_external_id: str | None = None
     # The post (Meta) or conversation (X) the item belongs to.
     conversation_id: str | None = None
+    # A private message: the conversation is (account, author), and its first item holds the thread.
+    direct: bool = False
 
 
 @dataclass(frozen=True)
@@ -155,3 +157,17 @@ class PollingPlatform(Platform, Protocol):
         ...
 
     def fetch_new(self, *, since_id: str | None) -> FetchResult: ...
+
+
+@runtime_checkable
+class WindowedPlatform(Platform, Protocol):
+    """Replies only within `reply_window` of the customer's last message (Meta's messaging window)."""
+
+    reply_window: timedelta
+
+
+@runtime_checkable
+class ModeratedPlatform(Platform, Protocol):
+    """Can take a comment out of public view; the Spam action does so (YouTube: held for review)."""
+
+    def hold_for_review(self, *, comment_id: str) -> None: ...

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
 
+import httpx
 import pydantic
 import regex
 from atproto import Client, models
@@ -21,6 +22,7 @@ from atproto_client.request import Request
 
 from bot.platforms.base import (
     Author,
+    Connection,
     FetchResult,
     IncomingItem,
     PermanentError,
@@ -28,6 +30,7 @@ from bot.platforms.base import (
     Published,
     ReplyTarget,
     TransientError,
+    UnknownOutcome,
 )
 from bot.platforms.cursor import TimeMark, newest, parse_time
 
@@ -62,6 +65,12 @@ class BlueskyPlatform:
     def account_id(self) -> str:
         return self._login()
 
+    def check_health(self) -> Connection:
+        """The session still answers (a revoked app password ends it, and the new login is refused)."""
+        self._login()
+        session = self._call(lambda: self._client.com.atproto.server.get_session())
+        return Connection(account="@" + str(session.handle))
+
     def reply_length(self, text: str) -> int:
         # Bluesky counts user-perceived characters (extended grapheme clusters, UAX #29),
         # so a family emoji is one and an accented letter built from two code points is one.
@@ -93,7 +102,7 @@ class BlueskyPlatform:
         fresh = [n for n in fresh if n.reason in REASONS and n.author.did != did]
         fresh.sort(key=_mark)
         unique = {n.uri: n for n in fresh}  # a mention inside a reply comes as both reasons
-        items = [self._to_item(n, did) for n in unique.values()]
+        items = [self._to_item(n) for n in unique.values()]
         cursor_mark = newest(newest_seen, mark)
         return FetchResult(items=items, newest_id=cursor_mark.encode() if cursor_mark else None)
 
@@ -115,7 +124,7 @@ class BlueskyPlatform:
             reply=models.AppBskyFeedPost.ReplyRef(root=root_ref, parent=parent_ref),
         )
         data = models.ComAtprotoRepoCreateRecord.Data(repo=did, collection=POST_COLLECTION, record=record)
-        created = self._call(lambda: self._client.com.atproto.repo.create_record(data))
+        created = self._call(lambda: self._client.com.atproto.repo.create_record(data), write=True)
         return Published(external_id=created.uri, url=_post_url(self._handle, created.uri))
 
     # ------------------------------------------------------------------------------------------
@@ -138,14 +147,15 @@ class BlueskyPlatform:
             self._did = session.did
         return self._did
 
-    def _to_item(self, notification: Any, did: str) -> IncomingItem:
+    def _to_item(self, notification: Any) -> IncomingItem:
         record = notification.record
         reply = getattr(record, "reply", None)
         author = notification.author
         return IncomingItem(
             platform=self.name,
             external_id=notification.uri,
-            account_external_id=did,
+            # The handle, as brands.yml names the account (the DID is only known after login).
+            account_external_id=self._handle,
             author=Author(
                 id=author.did,
                 name=author.display_name or author.handle,
@@ -159,19 +169,24 @@ class BlueskyPlatform:
             conversation_id=reply.root.uri if reply else notification.uri,
         )
 
-    def _call(self, fn: Callable[[], T], *, login: bool = False) -> T:
-        """Run an SDK call, turning its errors into ours; an expired session logs in again once."""
+    def _call(self, fn: Callable[[], T], *, login: bool = False, write: bool = False) -> T:
+        """Run an SDK call, turning its errors into ours; an expired session logs in again once.
+
+        A refused session is retried once: the PDS refuses it before doing anything.
+        """
         try:
-            return self._translate(fn, login=login)
+            return self._translate(fn, login=login, write=write)
         except _SessionGone:
             self._did = None
             self._login()
         try:
-            return self._translate(fn, login=login)
+            return self._translate(fn, login=login, write=write)
         except _SessionGone:
             raise PermanentError("Bluesky refused a fresh session; check the app password") from None
 
-    def _translate(self, fn: Callable[[], T], *, login: bool) -> T:
+    def _translate(self, fn: Callable[[], T], *, login: bool, write: bool = False) -> T:
+        """For a write (a reply), a lost answer or a 5xx may mean the post was made: UnknownOutcome."""
+        unknown = UnknownOutcome if write else TransientError
         try:
             return fn()
         except atp.RateLimitExceededError as exc:
@@ -191,13 +206,16 @@ class BlueskyPlatform:
                 raise _SessionGone from None
             raise PermanentError(f"Bluesky refused: {_reason(exc)}") from None
         except atp.InvokeTimeoutError:
-            raise TransientError("Bluesky did not answer in time") from None
+            raise unknown("Bluesky did not answer in time") from None
         except atp.NetworkError as exc:
-            raise TransientError(f"Bluesky could not be reached ({_reason(exc)})") from None
+            never_sent = isinstance(exc.__cause__ or exc.__context__, httpx.ConnectError)
+            raise (TransientError if never_sent else unknown)(
+                f"Bluesky could not be reached ({_reason(exc)})"
+            ) from None
         except atp.RequestException as exc:
             status = exc.response.status_code if exc.response else 0
             if status >= 500:
-                raise TransientError(f"Bluesky server error {status}: {_reason(exc)}") from None
+                raise unknown(f"Bluesky server error {status}: {_reason(exc)}") from None
             raise PermanentError(f"Bluesky error {status}: {_reason(exc)}") from None
         except pydantic.ValidationError as exc:
             raise PermanentError(
@@ -205,6 +223,12 @@ class BlueskyPlatform:
             ) from None
         except atp.AtProtocolError as exc:
             raise PlatformError(f"Bluesky error: {exc}") from None
+        except httpx.TransportError as exc:
+            # The SDK lets some transport failures through unwrapped (a dropped connection).
+            never_sent = isinstance(exc, httpx.ConnectError)
+            raise (TransientError if never_sent else unknown)(
+                f"Bluesky could not be reached ({type(exc).__name__})"
+            ) from None
 
 
 class _SessionGone(Exception):

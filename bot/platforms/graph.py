@@ -20,6 +20,13 @@ from bot.platforms.http import RebasedSession, request_failure
 _SDK_HOST = "https://graph.facebook.com/"
 # Graph error codes that mean "try again later" (throttling, temporary outage).
 _TRANSIENT_CODES = {1, 2, 4, 17, 32, 341, 368, 613, 80001, 80002, 80005, 80006}
+# The Send API's answer to a message outside the standard messaging window (code 10).
+_OUTSIDE_WINDOW_SUBCODE = 2018278
+OUTSIDE_WINDOW = (
+    "Meta refused the message: the 24-hour window to answer this customer has closed. "
+    "Meta allows a standard reply only within 24 hours of the customer's last message; "
+    "it opens again when they write again."
+)
 
 
 class _GraphSession(RebasedSession):
@@ -97,6 +104,8 @@ class GraphClient:
             error = exc.result.get("error", {}) if isinstance(exc.result, dict) else {}
             code = error.get("code") if isinstance(error, dict) else None
             message = str(exc.message)
+            if isinstance(error, dict) and error.get("error_subcode") == _OUTSIDE_WINDOW_SUBCODE:
+                raise PermanentError(OUTSIDE_WINDOW) from None
             if (isinstance(error, dict) and error.get("is_transient")) or code in _TRANSIENT_CODES:
                 raise TransientError(f"Graph API: {message}") from None
             raise PermanentError(f"Graph API: {message}") from None

@@ -21,6 +21,7 @@ import requests
 
 from bot.platforms.base import (
     Author,
+    Connection,
     FetchResult,
     IncomingItem,
     PermanentError,
@@ -28,8 +29,10 @@ from bot.platforms.base import (
     Published,
     ReplyTarget,
     TransientError,
+    UnknownOutcome,
 )
 from bot.platforms.cursor import TimeMark, newest
+from bot.platforms.http import request_failure
 
 log = logging.getLogger(__name__)
 
@@ -128,11 +131,35 @@ class LinkedInPlatform:
         parent = target.conversation_id or target.external_id
         post = _post_of(parent)
         body = {"actor": self._org, "object": post, "parentComment": parent, "message": {"text": text}}
-        created = self._request("POST", f"/rest/socialActions/{quote(parent, safe='')}/comments", json=body)
+        created = self._request(
+            "POST", f"/rest/socialActions/{quote(parent, safe='')}/comments", json=body, write=True
+        )
         comment_urn = str(created.get("commentUrn") or created.get("$URN") or "")
         if not comment_urn:
             raise PlatformError("LinkedIn accepted the reply but did not say its id")
         return Published(external_id=comment_urn, url=_comment_url(comment_urn))
+
+    def find_reply(self, *, target: ReplyTarget, text: str, since: datetime) -> Published | None:
+        """Our organization's comment under the parent with `text`, made at or after `since`."""
+        parent = target.conversation_id or target.external_id
+        for comment in self._comments_on(parent, None, nested=True):
+            if (
+                comment.get("actor") == self._org
+                and (comment.get("message") or {}).get("text") == text
+                and _created(comment) >= since
+            ):
+                urn = str(comment.get("commentUrn") or comment.get("$URN") or "")
+                if urn:
+                    return Published(external_id=urn, url=_comment_url(urn))
+        return None
+
+    def check_health(self) -> Connection:
+        """One cheap read as the organization, and the token's expiry when LinkedIn will say it."""
+        self._get("/rest/posts", params={"author": self._org, "q": "author", "count": 1}, finder=True)
+        health = self.token_health()
+        if not health.ok:
+            raise PermanentError(health.warning or "the LinkedIn access token is not active")
+        return Connection(account=self._org, expires_at=health.expires_at)
 
     def token_health(self) -> TokenHealth:
         """Ask the introspection endpoint when our token expires; warn within a week of it."""
@@ -211,7 +238,7 @@ class LinkedInPlatform:
         return IncomingItem(
             platform=self.name,
             external_id=urn,
-            account_external_id=self._org,
+            account_external_id=self._org.rsplit(":", 1)[1],  # the organization id, as brands.yml names it
             author=Author(
                 id=actor,
                 # The comment carries only the actor's URN; names need the restricted People API.
@@ -230,13 +257,14 @@ class LinkedInPlatform:
         headers = {"X-RestLi-Method": "FINDER"} if finder else None
         return self._request("GET", path, params=params, headers=headers)
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    def _request(self, method: str, path: str, *, write: bool = False, **kwargs: Any) -> dict[str, Any]:
+        """One API call. For a write, a lost answer or a 5xx may mean LinkedIn made the comment."""
         try:
             response = self._session.request(method, self._api + path, timeout=self._timeout, **kwargs)
-        except requests.Timeout:
-            raise TransientError("LinkedIn did not answer in time") from None
-        except requests.ConnectionError:
-            raise TransientError("LinkedIn could not be reached") from None
+        except requests.RequestException as exc:
+            raise request_failure(exc, service="LinkedIn", write=write) from None
+        if write and response.status_code >= 500:
+            raise UnknownOutcome(f"LinkedIn answered HTTP {response.status_code} to the reply")
         if response.status_code >= 400:
             raise self._error(response)
         if not response.content:

@@ -14,6 +14,7 @@ about 185 replies; see README "YouTube quota".
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -28,6 +29,7 @@ from googleapiclient.errors import HttpError
 
 from bot.platforms.base import (
     Author,
+    Connection,
     FetchResult,
     IncomingItem,
     PermanentError,
@@ -35,6 +37,7 @@ from bot.platforms.base import (
     Published,
     ReplyTarget,
     TransientError,
+    UnknownOutcome,
 )
 from bot.platforms.cursor import TimeMark, newest, parse_time
 
@@ -87,6 +90,9 @@ class YouTubePlatform:
     ) -> None:
         self._channel_id = channel_id
         self._clock = clock or (lambda: datetime.now(UTC))
+        # httplib2 connections are not thread-safe, and the poller, the publisher, the platform
+        # worker and the health check all call from their own threads: one call at a time.
+        self._lock = threading.Lock()
         self._credentials = Credentials(
             token=None,
             refresh_token=refresh_token,
@@ -110,6 +116,18 @@ class YouTubePlatform:
 
     def account_id(self) -> str:
         return self._channel_id
+
+    def check_health(self) -> Connection:
+        """Refresh the token and read the channel it belongs to (1 quota unit)."""
+        found = self._call(self._service.channels().list(part="id,snippet", mine=True).execute)
+        channels = found.get("items", [])
+        if not any(c.get("id") == self._channel_id for c in channels):
+            raise PermanentError(
+                f"the YouTube token is not the channel {self._channel_id}'s; authorise the app as that "
+                "channel's owner and set YOUTUBE_REFRESH_TOKEN"
+            )
+        title = channels[0].get("snippet", {}).get("title")
+        return Connection(account=str(title or self._channel_id))
 
     def reply_length(self, text: str) -> int:
         return len(text)
@@ -151,9 +169,25 @@ class YouTubePlatform:
         # YouTube threads are one level deep: a reply always names the thread's top-level comment.
         parent = target.conversation_id or target.external_id
         body = {"snippet": {"parentId": parent, "textOriginal": text}}
-        comment = self._call(lambda: self._service.comments().insert(part="snippet", body=body).execute())
+        comment = self._call(
+            lambda: self._service.comments().insert(part="snippet", body=body).execute(), write=True
+        )
         comment_id = str(comment["id"])
         return Published(external_id=comment_id, url=_comment_url(comment.get("snippet", {}), comment_id))
+
+    def find_reply(self, *, target: ReplyTarget, text: str, since: datetime) -> Published | None:
+        """Our channel's reply under the thread with `text`, published at or after `since` (1 unit a page)."""
+        parent = target.conversation_id or target.external_id
+        for reply in self._all_replies(parent):
+            snippet = reply.get("snippet", {})
+            published = snippet.get("publishedAt")
+            if (
+                self._is_ours(reply)
+                and snippet.get("textOriginal") == text
+                and (not isinstance(published, str) or parse_time(published) >= since)
+            ):
+                return Published(external_id=str(reply["id"]), url=_comment_url(snippet, str(reply["id"])))
+        return None
 
     def hold_for_review(self, *, comment_id: str) -> None:
         """Move a comment to "held for review" (the Spam action); it disappears from public view."""
@@ -227,12 +261,20 @@ class YouTubePlatform:
             conversation_id=str(comment["_thread"]),
         )
 
-    def _call(self, fn: Callable[[], T]) -> T:
-        """Run a client call, turning google's errors into ours."""
+    def _call(self, fn: Callable[[], T], *, write: bool = False) -> T:
+        """Run a client call, turning google's errors into ours.
+
+        For a write (a reply), a lost answer or a 5xx may mean YouTube made the comment; the
+        token refresh before it and a refused connection surely did not.
+        """
         try:
-            return fn()
+            with self._lock:
+                return fn()
         except HttpError as exc:
-            raise self._http_error(exc) from None
+            error = self._http_error(exc)
+            if write and int(exc.resp.status) >= 500:
+                raise UnknownOutcome(error.reason) from None
+            raise error from None
         except google.auth.exceptions.RefreshError as exc:
             detail = str(exc.args[0]) if exc.args else str(exc)
             if getattr(exc, "retryable", False):
@@ -243,9 +285,13 @@ class YouTubePlatform:
         except google.auth.exceptions.TransportError:
             raise TransientError("YouTube's token endpoint could not be reached") from None
         except TimeoutError:
-            raise TransientError("YouTube did not answer in time") from None
-        except OSError:
+            reason = "YouTube did not answer in time"
+            raise (UnknownOutcome(reason) if write else TransientError(reason)) from None
+        except ConnectionRefusedError:
             raise TransientError("YouTube could not be reached") from None
+        except OSError:
+            reason = "the connection to YouTube broke before it answered"
+            raise (UnknownOutcome(reason) if write else TransientError(reason)) from None
         except httplib2.HttpLib2Error as exc:
             raise PlatformError(f"YouTube error: {exc}") from None
 

@@ -23,6 +23,8 @@ class TaskKind(StrEnum):
     RENDER_GROUP = "render_group"
     # A platform look-up, kept off the Slack worker: a slow platform must not delay Slack posts.
     FETCH_PERMALINK = "fetch_permalink"
+    # The Spam action on a platform that can hide a comment (YouTube: held for review).
+    HOLD_FOR_REVIEW = "hold_for_review"
 
     @property
     def collapses(self) -> bool:
@@ -31,7 +33,7 @@ class TaskKind(StrEnum):
 
     @property
     def talks_to_slack(self) -> bool:
-        return self is not TaskKind.FETCH_PERMALINK
+        return self not in (TaskKind.FETCH_PERMALINK, TaskKind.HOLD_FOR_REVIEW)
 
 
 class Priority(IntEnum):

@@ -28,10 +28,19 @@ class Connected:
     def channel(self) -> str:
         return self.brand.channel_for(self.account)
 
+    @property
+    def name(self) -> str:
+        """The adapter's name: `messenger` for a Page's direct messages, else the account's platform."""
+        return str(getattr(self.platform, "name", None) or self.account.platform)
+
 
 @dataclass
 class PlatformRegistry:
-    """Platforms keyed by (platform, account id), with the look-up by item every caller needs."""
+    """Platforms keyed by (platform, account id), with the look-up by item every caller needs.
+
+    The key is the adapter's name: a Page's account serves both `facebook` (comments) and
+    `messenger` (its direct messages), an Instagram account `instagram` and `instagram_dm`.
+    """
 
     db: Database
     brands: Brands
@@ -44,11 +53,9 @@ class PlatformRegistry:
 
     def __post_init__(self) -> None:
         self._by_key = {
-            (c.account.platform, c.account.external_id): c
-            for c in self.connected
-            if c.account.external_id is not None
+            (c.name, c.account.external_id): c for c in self.connected if c.account.external_id is not None
         }
-        self._unkeyed = {c.account.platform: c for c in self.connected if c.account.external_id is None}
+        self._unkeyed = {c.name: c for c in self.connected if c.account.external_id is None}
 
     def __iter__(self) -> Iterator[Connected]:
         return iter(self.connected)
@@ -58,7 +65,7 @@ class PlatformRegistry:
 
     def names(self) -> list[str]:
         """The platform names with at least one connected account."""
-        return sorted({c.account.platform for c in self.connected})
+        return sorted({c.name for c in self.connected})
 
     def find(self, *, platform: str, external_id: str) -> Connected | None:
         found = self._by_key.get((platform, external_id))

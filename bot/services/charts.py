@@ -14,7 +14,10 @@ import re
 import warnings
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from bot.services.reports import BrandReport
 
@@ -59,15 +62,27 @@ def render_chart(brand: BrandReport, *, title: str) -> bytes:
 
     platforms = sorted({p for d in brand.days for p, _ in d.volume_by_platform}, key=_platform_order)
     bottoms = [0] * len(days)
+    handles: list[Patch] = []
     for index, platform in enumerate(platforms):
         counts = [dict(d.volume_by_platform).get(platform, 0) for d in brand.days]
         colour = PLATFORM_COLOURS.get(platform, OTHER_COLOURS[index % len(OTHER_COLOURS)])
-        volume_axes.bar(days, counts, bottom=bottoms, color=colour, label=platform, width=0.8)
+        # One collection per platform, not a Rectangle artist per bar and day: the same bars
+        # at a fraction of the cost on a 90-day chart.
+        bars = [
+            [(d - 0.4, b), (d - 0.4, b + c), (d + 0.4, b + c), (d + 0.4, b)]
+            for d, b, c in zip(days, bottoms, counts, strict=True)
+            if c
+        ]
+        volume_axes.add_collection(PolyCollection(bars, facecolors=colour, edgecolors="none", linewidths=0))
+        handles.append(Patch(facecolor=colour, label=platform))
         bottoms = [b + c for b, c in zip(bottoms, counts, strict=True)]
     volume_axes.set_ylabel("Items", fontsize=LABEL_SIZE, fontname=FONT)
-    volume_axes.set_title(_literal(title), fontsize=TITLE_SIZE, fontname=FONT, loc="left")
+    # A fixed title position (y=1): an automatic one measures every tick of both axes on
+    # each draw to dodge labels that this chart never puts above the bars.
+    volume_axes.set_title(_literal(title), fontsize=TITLE_SIZE, fontname=FONT, loc="left", y=1.0)
     if platforms:
         volume_axes.legend(
+            handles=handles,
             loc="upper left",
             fontsize=TICK_SIZE,
             frameon=False,
@@ -114,9 +129,11 @@ def render_chart(brand: BrandReport, *, title: str) -> bytes:
     response_axes.set_xticks(days[::step], labels[::step])
     response_axes.set_xlim(-0.6, max(len(days) - 0.4, 0.4))
     for axes in (volume_axes, response_axes):
-        axes.tick_params(labelsize=TICK_SIZE)
-        for label in (*axes.get_xticklabels(), *axes.get_yticklabels()):
-            label.set_fontname(FONT)
+        # Set on the tick style, not label by label: asking for the labels builds every tick
+        # (markers, transforms, texts) once more before the draw builds them again.
+        axes.tick_params(labelsize=TICK_SIZE, labelfontfamily=FONT)
+        # Four or five gridlines read as well as eight and cost half the tick artists.
+        axes.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=axes is volume_axes))
         axes.spines[["top", "right"]].set_visible(False)
         axes.grid(axis="y", color="#dddddd", linewidth=0.8)
         axes.set_axisbelow(True)

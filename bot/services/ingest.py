@@ -20,7 +20,7 @@ from bot.message_builder.notes import edited_note, removed_note
 from bot.platforms.base import IncomingItem, ItemChange
 from bot.relay.kinds import Priority, TaskKind
 from bot.relay.queue import enqueue
-from bot.services import triage
+from bot.services import conversations, triage
 from bot.services.groups import spam_digest
 from bot.storage.db import Database
 from bot.storage.models import Account, Draft, DraftStatus, Item, ItemKind, utcnow
@@ -64,6 +64,7 @@ class Ingestor:
             return None
         account_id, channel = self._account(incoming, connected)
         received_at = utcnow()
+        conversation = conversations.conversation_for(self.db, incoming) if incoming.direct else None
         try:
             with self.db.session() as session:
                 if find_item(session, platform=incoming.platform, external_id=incoming.external_id):
@@ -77,6 +78,8 @@ class Ingestor:
                 session.add(item)
                 session.flush()
                 assert item.id is not None
+                if conversation is not None:
+                    conversations.attach(session, conversation_id=conversation, item=item)
                 if item.spam:
                     enqueue(
                         session,

@@ -90,6 +90,8 @@ class Items:
     db: Database
     clock: Clock
     wake: Callable[[], None]
+    # Platforms whose Spam action also hides the comment there (ModeratedPlatform).
+    holds_for_review: frozenset[str] = frozenset()
 
     def open_item(self, item_id: int) -> Item:
         """The item, if it can still be worked on; raises with why not."""
@@ -160,6 +162,8 @@ class Items:
             threadless = item.group_id is not None and session.get(ItemMessage, item_id) is None
             note = None if threadless else strings.NOTE_CLOSED.format(user=user, state=state.value)
             refresh(session, item, note=note)
+            if spam and item.platform in self.holds_for_review:
+                enqueue(session, TaskKind.HOLD_FOR_REVIEW, item_id=item_id)
         self.wake()
         return state
 

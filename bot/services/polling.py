@@ -1,4 +1,4 @@
-"""Polling platforms (X): fetch what is new since the stored cursor, ingest, then move the cursor.
+"""Polling platforms (X, YouTube, Bluesky, LinkedIn): fetch what is new since the stored cursor, ingest, then move the cursor.
 
 The cursor moves only after every fetched item is stored, so a crash re-reads a page
 (and ingestion drops the repeats) rather than skipping one.
@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
 from bot.platforms.base import PlatformError, PollingPlatform, TransientError
+from bot.platforms.cursor import TimeMark
 from bot.services.ingest import Ingestor
 from bot.storage.db import Database
 from bot.storage.models import PollCursor
@@ -28,6 +29,7 @@ class Poller:
     platform: PollingPlatform
     ingestor: Ingestor
     clock: Clock
+    every_seconds: float = 60  # the platform's *_POLL_SECONDS
     max_backoff: timedelta = timedelta(minutes=15)
     _paused_until: datetime | None = None
     _failures: int = 0
@@ -80,8 +82,18 @@ class Poller:
     def _advance(self, key: str, newest_id: str) -> None:
         with self.db.session() as session:
             cursor = session.get(PollCursor, key) or PollCursor(key=key)
-            # Snowflake ids only grow; never move the cursor backwards.
-            if cursor.since_id is None or int(newest_id) > int(cursor.since_id):
+            # Never move the cursor backwards (another process may have polled further).
+            if cursor.since_id is None or _later(newest_id, cursor.since_id):
                 cursor.since_id = newest_id
                 cursor.updated_at = self.clock.now()
                 session.add(cursor)
+
+
+def _later(new: str, old: str) -> bool:
+    """X's snowflake ids compare as numbers; time marks (`bot.platforms.cursor`) as fixed-width text."""
+    if new.isdigit() and old.isdigit():
+        return int(new) > int(old)
+    new_mark, old_mark = TimeMark.decode(new), TimeMark.decode(old)
+    if new_mark is None or old_mark is None:
+        return old_mark is None  # an unreadable stored cursor is replaced, never a readable one by junk
+    return new_mark > old_mark

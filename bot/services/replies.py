@@ -15,10 +15,11 @@ from bot.clock import Clock
 from bot.message_builder import strings
 from bot.message_builder.format import duration, escape, slack_date
 from bot.message_builder.notes import rejected_note
-from bot.platforms.base import Platform
+from bot.platforms.base import Platform, WindowedPlatform
 from bot.relay.kinds import TaskKind
 from bot.relay.queue import enqueue
 from bot.services.accounts import PlatformRegistry
+from bot.services.conversations import last_customer_message
 from bot.services.errors import UserError
 from bot.services.items import closed_meanwhile, ensure_open, get_item, refresh
 from bot.services.scope import brand_or_refuse
@@ -209,6 +210,7 @@ class Replies:
                 raise UserError(strings.SLACK_MARKUP.format(n=draft.item_id, markup=shown))
             draft_id = draft.id
             now = self.clock.now()
+            self._check_window(session, draft=draft, now=now)
             # Conditional update: of two approvers clicking at once, exactly one wins.
             if not move_draft(
                 session,
@@ -229,6 +231,40 @@ class Replies:
         self.wake()
         self.on_approved(draft.id or 0)
         return draft
+
+    def _check_window(self, session: Session, *, draft: Draft, now: datetime) -> None:
+        """Meta refuses a message outside its window: refuse the approval now, saying why."""
+        item = get_item(session, draft.item_id)
+        platform = self.platforms.for_item(item)
+        if not isinstance(platform, WindowedPlatform):
+            return
+        last = last_customer_message(session, item)
+        if last is None:
+            return
+        window = platform.reply_window
+        closes = last + window
+        hours = int(window.total_seconds() // 3600)
+        if now >= closes:
+            log.info("replies.window_closed item=%s", item.id)
+            raise UserError(
+                strings.WINDOW_CLOSED.format(
+                    n=item.id,
+                    platform=platform.label,
+                    hours=hours,
+                    ago=duration(now - closes),
+                    when=slack_date(closes),
+                )
+            )
+        if draft.send_at is not None and draft.send_at >= closes:
+            raise UserError(
+                strings.WINDOW_CLOSES_BEFORE_SEND.format(
+                    n=item.id,
+                    send_at=slack_date(draft.send_at),
+                    hours=hours,
+                    platform=platform.label,
+                    closes=slack_date(closes),
+                )
+            )
 
     def reject(
         self, *, user: str, reason: str = "", draft_id: int | None = None, item_id: int | None = None

@@ -1,7 +1,7 @@
 """Reports (SPEC "Answer quickly"): how fast each brand answers, computed from plain rows.
 
 `build_report` is pure: rows in, a frozen `Report` out, no database, no Slack, no clock. The
-rows come from `bot.storage.reports.load_report_rows` (two queries), and the report goes to
+rows come from `bot.storage.reports.load_report_rows` (one query), and the report goes to
 Slack through `bot.services.report_post.post_report` (blocks from `bot.message_builder.report`, chart from
 `bot.services.charts`).
 

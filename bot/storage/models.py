@@ -102,6 +102,9 @@ class Item(SQLModel, table=True):
             sqlite_where=_OPEN_ITEM,
             postgresql_where=_OPEN_ITEM,
         ),
+        # Every column a report reads of an item, after the period's range (which every
+        # received_at query uses): the report reads the index alone, never the wide rows.
+        Index("ix_item_received_report", "received_at", "account_id", "platform", "state", "removed"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -126,8 +129,8 @@ class Item(SQLModel, table=True):
     # The item whose Slack thread this one lands in (a reply to something we already show).
     root_item_id: int | None = Field(default=None, foreign_key="item.id")
     created_at: datetime = Field(default_factory=utcnow)
-    # Indexed for reports, which read the items received in a period.
-    received_at: datetime = Field(default_factory=utcnow, index=True)
+    # Indexed for reports, which read the items received in a period (ix_item_received_report).
+    received_at: datetime = Field(default_factory=utcnow)
     edited_at: datetime | None = None
     removed: bool = False
     state: ItemState = Field(
@@ -255,7 +258,11 @@ class PollCursor(SQLModel, table=True):
 class Draft(SQLModel, table=True):
     """A reply: drafted, approved, then published once through the outbox."""
 
-    __table_args__ = (UniqueConstraint("source", name="uq_draft_source"),)
+    __table_args__ = (
+        UniqueConstraint("source", name="uq_draft_source"),
+        # An item's first published reply, from the index alone (reports).
+        Index("ix_draft_first_reply", "item_id", "status", "published_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="item.id", index=True)
@@ -354,3 +361,22 @@ class WeeklyReport(SQLModel, table=True):
     claimed_at: datetime = Field(default_factory=utcnow)
     channel: str = ""
     ts: str | None = None  # the posted report; None while posting or if the post failed
+
+
+class Conversation(SQLModel, table=True):
+    """A customer's private conversation with one of our accounts (Messenger, Instagram DM).
+
+    Its first item holds the Slack thread; `last_customer_at` starts Meta's reply window,
+    and `warned_for` names the window whose closing was already warned about, so the
+    warning goes out once however many processes look.
+    """
+
+    __table_args__ = (UniqueConstraint("platform", "account_external_id", "customer_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str
+    account_external_id: str
+    customer_id: str
+    root_item_id: int | None = Field(default=None, foreign_key="item.id")
+    last_customer_at: datetime | None = None
+    warned_for: datetime | None = None

@@ -1,13 +1,13 @@
-"""The rows a report is computed from, read in two queries whatever the number of items.
+"""The rows a report is computed from, read in one query whatever the number of items.
 
 One query reads the items received in the period with their account and their first published
-reply (a grouped subquery over those items' drafts); a second reads the owner
-questions on the same items. `item.received_at` is indexed for the period's range.
+reply (a correlated lookup per item) and their owner questions (an outer join).
+It reads indexes for all but the owner questions: `ix_item_received_report` (the period's range and every item column
+used here) and `ix_draft_first_reply`.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 
@@ -59,49 +59,63 @@ def load_report_rows(
     of_account = col(Account.id) == col(Item.account_id)
     # The status test sits inside min(): with it in WHERE, SQLite (no statistics) walks the
     # status index over every published draft instead of the drafts of the period's items.
-    published_at = case((col(Draft.status) == DraftStatus.PUBLISHED, col(Draft.published_at)))
-    first_reply = (
-        select(col(Draft.item_id).label("item_id"), func.min(published_at).label("first_at"))
-        .join(Item, col(Item.id) == col(Draft.item_id))
-        .join(Account, of_account)
-        .where(*in_period)
-        .group_by(col(Draft.item_id))
-        .subquery()
+    # One pass over the period's items: the first published reply is a correlated lookup on
+    # the draft index per item, not a grouped subquery that walks the period a second time.
+    first_at = (
+        select(func.min(case((col(Draft.status) == DraftStatus.PUBLISHED, col(Draft.published_at)))))
+        .where(col(Draft.item_id) == col(Item.id))
+        .correlate(Item)
+        .scalar_subquery()
     )
-    items = session.execute(
-        select(
-            col(Item.id),
-            col(Item.platform),
-            col(Item.received_at),
-            col(Item.state),
-            col(Item.removed),
-            col(Account.platform),
-            col(Account.external_id),
-            first_reply.c.first_at,
+    # Core rows through the session's connection: tuples, no ORM result machinery per row.
+    # Owner questions come in the same pass (an item with two questions comes twice in a row):
+    # a second query would walk the period's items again.
+    found = (
+        session.connection()
+        .execute(
+            select(
+                col(Item.id),
+                col(Item.platform),
+                col(Item.received_at),
+                col(Item.state),
+                col(Item.removed),
+                col(Account.platform),
+                col(Account.external_id),
+                first_at,
+                col(OwnerQuestion.asked_at),
+                col(OwnerQuestion.answered_at),
+            )
+            .join(Account, of_account)
+            .outerjoin(OwnerQuestion, col(OwnerQuestion.item_id) == col(Item.id))
+            .where(*in_period)
+            .order_by(col(Item.received_at), col(Item.id), col(OwnerQuestion.asked_at))
         )
-        .join(Account, of_account)
-        .outerjoin(first_reply, first_reply.c.item_id == col(Item.id))
-        .where(*in_period)
-        .order_by(col(Item.received_at), col(Item.id))
-    ).all()
-    questions: dict[int, list[OwnerQuestionRow]] = defaultdict(list)
-    for item_id, asked_at, answered_at in session.execute(
-        select(col(OwnerQuestion.item_id), col(OwnerQuestion.asked_at), col(OwnerQuestion.answered_at))
-        .join(Item, col(Item.id) == col(OwnerQuestion.item_id))
-        .join(Account, of_account)
-        .where(*in_period)
-        .order_by(col(OwnerQuestion.item_id), col(OwnerQuestion.asked_at))
-    ).all():
-        questions[item_id].append(
-            OwnerQuestionRow(asked_at=_utc(asked_at), answered_at=_utc(answered_at) if answered_at else None)
-        )
+        .all()
+    )
     brands: dict[tuple[str, str], str] = {}
-    rows = []
-    for item_id, platform, received_at, state, removed, account_platform, account_id, first_at in items:
-        account = (account_platform, account_id)
-        brand = brands.get(account)
+    rows: list[ReportRow] = []
+    questions: list[OwnerQuestionRow] = []
+    for index, (
+        item_id,
+        platform,
+        received_at,
+        state,
+        removed,
+        *account,
+        first,
+        asked,
+        answered,
+    ) in enumerate(found):
+        if asked is not None:
+            questions.append(
+                OwnerQuestionRow(asked_at=_utc(asked), answered_at=_utc(answered) if answered else None)
+            )
+        if index + 1 < len(found) and found[index + 1][0] == item_id:
+            continue  # more questions on this item
+        key = (account[0], account[1])
+        brand = brands.get(key)
         if brand is None:
-            brand = brands[account] = brand_of(*account)
+            brand = brands[key] = brand_of(*key)
         rows.append(
             ReportRow(
                 item_id=item_id,
@@ -109,9 +123,10 @@ def load_report_rows(
                 platform=platform,
                 received_at=_utc(received_at),
                 state=state,
-                first_response_at=_utc(first_at) if first_at else None,
+                first_response_at=_utc(first) if first else None,
                 removed=bool(removed),
-                owner_questions=tuple(questions.get(item_id, ())),
+                owner_questions=tuple(questions),
             )
         )
+        questions = []
     return rows

@@ -227,6 +227,7 @@ class FakeBlueskyPDS(FakeServer):
             ("GET", "app.bsky.notification.listNotifications"): self._list_notifications,
             ("GET", "com.atproto.repo.getRecord"): self._get_record,
             ("POST", "com.atproto.repo.createRecord"): self._create_record,
+            ("GET", "com.atproto.server.getSession"): self._get_session,
         }
         handler = handlers.get((call.method, nsid))
         if handler is None:
@@ -259,6 +260,9 @@ class FakeBlueskyPDS(FakeServer):
             "did": self.did,
             "active": True,
         }
+
+    def _get_session(self, call: Call) -> Response:
+        return Response(200, {"handle": self.handle, "did": self.did, "active": True})
 
     def _create_session(self, call: Call) -> Response:
         identifier = str(call.form.get("identifier", "")).lstrip("@")

@@ -9,14 +9,21 @@ raises ``GraphAPIError`` exactly as it would against graph.facebook.com.
 from __future__ import annotations
 
 import itertools
+import json
 import re
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.fakes.base import JSON, Call, FakeServer, Response
 
 UNEXPECTED = "An unexpected error has occurred. Please retry your request later."
 _VERSION = re.compile(r"^v\d+\.\d+$")
+# The Send API's standard messaging window, and its text limits (Messenger: characters; Instagram: UTF-8 bytes).
+MESSAGING_WINDOW = timedelta(hours=24)
+MESSENGER_TEXT_LIMIT = 2000
+INSTAGRAM_TEXT_BYTES = 1000
+_MESSAGING_TYPES = {"RESPONSE", "UPDATE", "MESSAGE_TAG"}
 
 
 def _names(text: str) -> frozenset[str]:
@@ -125,8 +132,13 @@ class FakeGraph(FakeServer):
         page_name: str = "The Shop",
         ig_user_id: str = "17841400000000001",
         ig_username: str = "theshop",
+        now: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__(port)
+        self._now = now or (lambda: datetime.now(UTC))
+        # (customer id) -> (platform, our account id, when they last wrote): who may be messaged, until when.
+        self._customers: dict[str, tuple[str, str, datetime]] = {}
+        self._mids = itertools.count(1)
         self.page_id, self.page_name = page_id, page_name
         self.ig_user_id, self.ig_username = ig_user_id, ig_username
         self._tokens: set[str] = {access_token} if access_token else set()
@@ -281,6 +293,40 @@ class FakeGraph(FakeServer):
             self._changed()
             return comment_id
 
+    def set_clock(self, now: Callable[[], datetime]) -> None:
+        """Measure the messaging window by `now` (the bot's test clock) instead of the wall clock."""
+        with self._cond:
+            self._now = now
+
+    def add_page(self, *, page_id: str, name: str, ig_user_id: str | None = None) -> None:
+        """Another Page (and the Instagram account linked to it) on the same app."""
+        with self._cond:
+            self.objects[page_id] = {
+                "_kind": "Page",
+                "id": page_id,
+                "name": name,
+                "link": f"https://www.facebook.com/{page_id}",
+                "category": "Shopping & retail",
+            }
+            if ig_user_id:
+                self.objects[page_id]["instagram_business_account"] = {"id": ig_user_id}
+                self.objects[ig_user_id] = {"_kind": "IGUser", "id": ig_user_id, "username": name.lower()}
+
+    def customer_wrote(
+        self, *, customer_id: str, at: datetime, instagram: bool = False, account_id: str | None = None
+    ) -> str:
+        """A customer messaged a Page (or an Instagram account; by default the first) at `at`; returns the mid."""
+        with self._cond:
+            platform, account = (
+                ("instagram_dm", account_id or self.ig_user_id)
+                if instagram
+                else ("messenger", account_id or self.page_id)
+            )
+            self._customers[customer_id] = (platform, account, at)
+            self._changed()
+            prefix = "aWdfZAG1faXRlbTox" if instagram else "m_"
+            return f"{prefix}{customer_id}-{next(self._mids)}"
+
     def delete(self, object_id: str) -> None:
         """The object is gone: reads and replies answer code 100 subcode 33."""
         with self._cond:
@@ -308,6 +354,11 @@ class FakeGraph(FakeServer):
         """The access token each reply was made with, by the id of the comment it answered."""
         with self._cond:
             return {w["parent_id"]: w["_token"] for w in self._writes}
+
+    def messages_sent(self) -> list[dict[str, Any]]:
+        """Messages accepted by the Send API: ``{"platform", "recipient_id", "text", "message_id", "request"}``."""
+        with self._cond:
+            return [dict(w) for w in self._writes if w["platform"] in ("messenger", "instagram_dm")]
 
     def object(self, object_id: str) -> dict[str, Any] | None:
         """The fake's record of one object (internal keys start with ``_``), or None."""
@@ -421,6 +472,9 @@ class FakeGraph(FakeServer):
             self._deleted.add(object_id)
             return self._ok({"success": True})
 
+        if call.method == "POST" and kind == "Page" and edge == "messages":
+            return self._send_message(params, page=node, token=token)
+
         if call.method == "POST":
             if edge is None:
                 for key, value in params.items():
@@ -459,6 +513,63 @@ class FakeGraph(FakeServer):
             data["is_valid"] = False
             data["error"] = {"code": 190, "message": "Error validating access token", "subcode": 460}
         return self._ok({"data": data})
+
+    # ----------------------------------------------------------------------------- Send API
+
+    def _send_message(self, params: dict[str, Any], *, page: dict[str, Any], token: str) -> Response:
+        """``POST /{page-id}/messages`` as the Send API reference describes it.
+
+        Ids are page-scoped: a customer who wrote to another Page (or to an Instagram account not
+        linked to this Page) is "No matching user" here; a token bound to another Page is refused.
+        """
+        if token in self._scopes and page["id"] not in self._scopes[token]:
+            return self._error("(#200) Permissions error", "OAuthException", 200)
+        recipient, message = _json_param(params.get("recipient")), _json_param(params.get("message"))
+        if not isinstance(recipient, dict) or not recipient.get("id"):
+            return self._error("(#100) The parameter recipient is required", "OAuthException", 100)
+        if params.get("messaging_type") not in _MESSAGING_TYPES:
+            return self._error(
+                "(#100) param messaging_type must be one of {RESPONSE, UPDATE, MESSAGE_TAG}",
+                "OAuthException",
+                100,
+            )
+        if not isinstance(message, dict) or not isinstance(message.get("text"), str) or not message["text"]:
+            return self._error("(#100) param message must be non-empty.", "OAuthException", 100)
+        customer = self._customers.get(str(recipient["id"]))
+        if customer is None:
+            return self._error("(#100) No matching user found", "OAuthException", 100, 2018001)
+        platform, account, last = customer
+        linked = page.get("instagram_business_account", {}).get("id")
+        if account not in (page["id"], linked):
+            return self._error("(#100) No matching user found", "OAuthException", 100, 2018001)
+        text = message["text"]
+        if platform == "messenger" and len(text) > MESSENGER_TEXT_LIMIT:
+            return self._error(
+                f"(#100) Length of param message[text] must be less than or equal to {MESSENGER_TEXT_LIMIT}",
+                "OAuthException",
+                100,
+            )
+        if platform == "instagram_dm" and len(text.encode("utf-8", "surrogatepass")) > INSTAGRAM_TEXT_BYTES:
+            return self._error("(#100) The message text is too long", "OAuthException", 100, 2534015)
+        if self._now() - last > MESSAGING_WINDOW:
+            return self._error(
+                "(#10) This message is sent outside of allowed window. Learn more about the new policy here: "
+                "https://developers.facebook.com/docs/messenger-platform/policy-overview",
+                "OAuthException",
+                10,
+                2018278,
+            )
+        message_id = f"m_{next(self._fb_ids)}"
+        self._writes.append(
+            {
+                "platform": platform,
+                "recipient_id": str(recipient["id"]),
+                "text": text,
+                "message_id": message_id,
+                "request": {k: v for k, v in params.items() if k != "access_token"},
+            }
+        )
+        return self._ok({"recipient_id": str(recipient["id"]), "message_id": message_id})
 
     # ----------------------------------------------------------------------------- graph model
 
@@ -610,3 +721,13 @@ class FakeGraph(FakeServer):
         if isinstance(value, dict) and sub:
             return {k: v for k, v in value.items() if k in sub}
         return value
+
+
+def _json_param(value: Any) -> Any:
+    """Graph reads an object parameter from a JSON body, or as JSON text in a form field."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value

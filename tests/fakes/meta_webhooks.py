@@ -115,3 +115,43 @@ def signed_headers(body: bytes, app_secret: str) -> dict[str, str]:
 def verification_params(*, verify_token: str, challenge: str = "1158201444") -> dict[str, str]:
     """Query parameters of Meta's subscription check (``GET`` with ``hub.mode=subscribe``)."""
     return {"hub.mode": "subscribe", "hub.verify_token": verify_token, "hub.challenge": challenge}
+
+
+def message_event(
+    *,
+    account_id: str,
+    customer_id: str,
+    mid: str,
+    text: str | None = None,
+    timestamp_ms: int | None = None,
+    instagram: bool = False,
+    attachments: list[JSON] | None = None,
+) -> JSON:
+    """A `messages` delivery: one customer message in `entry[].messaging[]` (Messenger or Instagram)."""
+    sent = timestamp_ms if timestamp_ms is not None else int(time.time() * 1000)
+    message: JSON = {"mid": mid}
+    if text is not None:
+        message["text"] = text
+    if attachments:
+        message["attachments"] = attachments
+    return messaging_delivery(
+        account_id=account_id,
+        instagram=instagram,
+        events=[
+            {
+                "sender": {"id": customer_id},
+                "recipient": {"id": account_id},
+                "timestamp": sent,
+                "message": message,
+            }
+        ],
+    )
+
+
+def messaging_delivery(*, account_id: str, events: list[JSON], instagram: bool = False) -> JSON:
+    """`entry[].messaging[]` with any events: messages, echoes (`message.is_echo`), `read`, `delivery`, `reaction`."""
+    now = int(time.time() * 1000)
+    return {
+        "object": "instagram" if instagram else "page",
+        "entry": [{"id": account_id, "time": now, "messaging": events}],
+    }

@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from urllib.parse import quote
 
-import pytest
 import requests
 
 from tests.fakes.bluesky_pds import FakeBlueskyPDS
 from tests.fakes.linkedin_api import FakeLinkedIn
 from tests.fakes.youtube_api import FakeYouTube
-
-
-@pytest.fixture
-def youtube() -> Iterator[FakeYouTube]:
-    with FakeYouTube() as fake:
-        yield fake
-
-
-@pytest.fixture
-def pds() -> Iterator[FakeBlueskyPDS]:
-    with FakeBlueskyPDS() as fake:
-        yield fake
-
-
-@pytest.fixture
-def linkedin() -> Iterator[FakeLinkedIn]:
-    with FakeLinkedIn() as fake:
-        yield fake
 
 
 def _yt_token(fake: FakeYouTube) -> str:

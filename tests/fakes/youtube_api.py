@@ -2,7 +2,8 @@
 
 Serves what the YouTube adapter uses: ``POST /token`` (refresh-token grant),
 ``GET /youtube/v3/commentThreads``, ``GET /youtube/v3/comments`` (replies by ``parentId``),
-``POST /youtube/v3/comments`` (a reply) and ``POST /youtube/v3/comments/setModerationStatus``.
+``POST /youtube/v3/comments`` (a reply), ``POST /youtube/v3/comments/setModerationStatus`` and
+``GET /youtube/v3/channels`` (``mine=true``: the channel the token belongs to, the health check).
 Strict like the real service: a bearer token from the token endpoint is required, a reply needs
 ``snippet.parentId`` naming a top-level comment and 1..10,000 characters of ``textOriginal``,
 and every call is charged against a daily quota (``quotaExceeded`` once spent).
@@ -24,6 +25,7 @@ COSTS = {
     "comments.list": 1,
     "comments.insert": 50,
     "comments.setModerationStatus": 50,
+    "channels.list": 1,
 }
 
 
@@ -178,6 +180,7 @@ class FakeYouTube(FakeServer):
             ("GET", "/youtube/v3/comments"): "comments.list",
             ("POST", "/youtube/v3/comments"): "comments.insert",
             ("POST", "/youtube/v3/comments/setModerationStatus"): "comments.setModerationStatus",
+            ("GET", "/youtube/v3/channels"): "channels.list",
         }.get((call.method, path))
         if method is None:
             return Response(404, google_error(404, "notFound", "Not Found", domain="global"))
@@ -193,7 +196,42 @@ class FakeYouTube(FakeServer):
             return self._replies(call.query)
         if method == "comments.insert":
             return self._insert(call)
+        if method == "channels.list":
+            return self._channels(call.query)
         return self._moderate(call.query)
+
+    def _channels(self, query: dict[str, str]) -> Response:
+        filters = [name for name in ("mine", "id", "forHandle", "forUsername") if name in query]
+        if len(filters) != 1:
+            message = "Incompatible parameters specified in the request: exactly one filter is required."
+            return Response(
+                400, google_error(400, "incompatibleParameters", message, domain="youtube.parameter")
+            )
+        mine = query.get("mine") == "true" or self.channel_id in query.get("id", "").split(",")
+        items = (
+            [
+                {
+                    "kind": "youtube#channel",
+                    "etag": secrets.token_hex(8),
+                    "id": self.channel_id,
+                    "snippet": {
+                        "title": self.channel_title,
+                        "customUrl": "@" + self.channel_title.replace(" ", "").lower(),
+                    },
+                }
+            ]
+            if mine
+            else []
+        )
+        return Response(
+            200,
+            {
+                "kind": "youtube#channelListResponse",
+                "etag": secrets.token_hex(8),
+                "pageInfo": {"totalResults": len(items), "resultsPerPage": 5},
+                "items": items,
+            },
+        )
 
     def _token(self, call: Call) -> Response:
         form = call.form

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from bot.platforms.base import PermanentError, PollingPlatform, ReplyTarget, TransientError
@@ -15,14 +13,6 @@ HOSTILE = [
     "nul\x00byte, rtl \u202eevil\u202c, emoji 👩‍👩‍👧 and é",
     "\n".join(f"l{n}" for n in range(60)),  # 229 graphemes: inside one post
 ]
-
-
-@pytest.fixture
-def pds() -> Iterator[FakeBlueskyPDS]:
-    fake = FakeBlueskyPDS()
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 def adapter(fake: FakeBlueskyPDS, *, timeout: float = 5.0, password: str | None = None) -> BlueskyPlatform:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,14 +15,6 @@ HOSTILE = [
     "nul\x00byte, rtl \u202eevil\u202c, emoji 👩‍👩‍👧 and é",
     "\n".join(f"line {n}" for n in range(300))[:1_250],
 ]
-
-
-@pytest.fixture
-def linkedin() -> Iterator[FakeLinkedIn]:
-    fake = FakeLinkedIn()
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 def adapter(fake: FakeLinkedIn, *, timeout: float = 5.0, **overrides: Any) -> LinkedInPlatform:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,14 +17,6 @@ HOSTILE = [
     "\n".join(f"line {n}" for n in range(2_000))[:10_000],
     "x" * 10_000,
 ]
-
-
-@pytest.fixture
-def youtube() -> Iterator[FakeYouTube]:
-    fake = FakeYouTube()
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 def adapter(fake: FakeYouTube, *, timeout: float = 5.0, **overrides: Any) -> YouTubePlatform:

@@ -20,8 +20,8 @@ def test_only_rerenders_collapse() -> None:
     }
 
 
-def test_the_permalink_look_up_is_the_only_kind_off_the_slack_worker() -> None:
-    assert {TaskKind.FETCH_PERMALINK} == PLATFORM_KINDS
+def test_platform_calls_are_the_only_kinds_off_the_slack_worker() -> None:
+    assert {TaskKind.FETCH_PERMALINK, TaskKind.HOLD_FOR_REVIEW} == PLATFORM_KINDS
     assert set(TaskKind) == SLACK_KINDS | PLATFORM_KINDS
 
 

@@ -5,17 +5,21 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
+from bot.clock import Clock, SystemClock
+from bot.message_builder import strings
 from bot.message_builder.item import ItemView, fallback_text, item_blocks
+from bot.platforms.base import ModeratedPlatform, PlatformError, WindowedPlatform
 from bot.relay.errors import NotReady
 from bot.relay.kinds import Priority, TaskKind
 from bot.relay.queue import enqueue
 from bot.relay.runners.threads import Threads
 from bot.relay.worker import Runner
 from bot.services.accounts import PlatformRegistry
+from bot.services.conversations import last_customer_message
 from bot.storage.models import Account, GroupPurpose, Item, ItemGroup, ItemMessage, ItemState, SlackTask
 from bot.storage.queries import latest_draft, open_question_count
 
@@ -27,6 +31,7 @@ class ItemRunners:
     threads: Threads
     platforms: PlatformRegistry
     clock_label: Callable[[Item], str | None] = lambda item: None
+    clock: Clock = field(default_factory=SystemClock)
 
     def runners(self) -> dict[TaskKind, Runner]:
         return {
@@ -38,8 +43,14 @@ class ItemRunners:
     def item_view(self, session: Session, item: Item) -> ItemView:
         assert item.id is not None
         platform = self.platforms.for_item(item)
+        closes = None
+        if isinstance(platform, WindowedPlatform):
+            last = last_customer_message(session, item)
+            closes = last + platform.reply_window if last else None
         return ItemView(
             item=item,
+            reply_closes=closes,
+            now=self.clock.now(),
             platform_label=platform.label if platform else item.platform.title(),
             draft=latest_draft(session, item_id=item.id),
             waiting_owner=open_question_count(session, item_id=item.id) > 0
@@ -143,4 +154,37 @@ class PermalinkRunners:
             session.add(stored)
             enqueue(session, TaskKind.UPDATE_ITEM, item_id=task.item_id)
         log.info("relay.permalink item=%s", task.item_id)
+        self.wake_slack()
+
+
+@dataclass(frozen=True)
+class ModerationRunners:
+    """The Spam action's platform side, on the platform worker: the comment is hidden there too."""
+
+    threads: Threads
+    platforms: PlatformRegistry
+    wake_slack: Callable[[], None]
+
+    def runners(self) -> dict[TaskKind, Runner]:
+        return {TaskKind.HOLD_FOR_REVIEW: self.hold_for_review}
+
+    def hold_for_review(self, task: SlackTask) -> None:
+        db = self.threads.db
+        with db.session() as session:
+            item = session.get(Item, task.item_id)
+            assert item is not None
+        platform = self.platforms.for_item(item)
+        if not isinstance(platform, ModeratedPlatform):
+            return
+        try:
+            platform.hold_for_review(comment_id=item.external_id)
+        except PlatformError as exc:
+            # Not retried: the team sees it and can hide the comment on the platform themselves.
+            note = strings.NOTE_HOLD_FAILED.format(platform=platform.label, reason=exc.reason)
+            log.warning("relay.hold_failed item=%s reason=%s", item.id, exc.reason)
+        else:
+            note = strings.NOTE_HELD_FOR_REVIEW.format(platform=platform.label)
+            log.info("relay.held_for_review item=%s", item.id)
+        with db.session() as session:
+            enqueue(session, TaskKind.NOTE, item_id=task.item_id, text=note)
         self.wake_slack()

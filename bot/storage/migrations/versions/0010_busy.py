@@ -1,7 +1,7 @@
 """Busy days: triage on the item, grouped messages, a per-channel pace for Slack, the open-items index.
 
-Revision ID: 0008_busy
-Revises: 0007_quick
+Revision ID: 0010_busy
+Revises: 0009_conversations
 Create Date: 2026-11-26 14:19:54.393896
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_busy"
-down_revision: str | None = "0007_quick"
+revision = "0010_busy"
+down_revision: str | None = "0009_conversations"
 branch_labels = None
 depends_on = None
 

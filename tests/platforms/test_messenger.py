@@ -70,6 +70,7 @@ def _customer_writes(
         instagram=instagram,
     )
     assert bot.meta(payload).status_code == 200
+    bot.ingested()  # stored before the 200, turned into an item just after it
     return mid
 
 

@@ -126,7 +126,8 @@ def test_youtube_comments_arrive_once_across_restarts_and_a_reply_goes_out_once(
 def test_spam_on_youtube_holds_the_comment_for_review_and_says_so(
     team: Bot, slack: FakeSlack, youtube: FakeYouTube
 ) -> None:
-    spam = youtube.add_comment(text="free followers at spam.example", author="@bot")
+    # Not what triage would filter by itself: a person decides this one is spam.
+    spam = youtube.add_comment(text="this channel copies other people's videos", author="@bot")
     other = youtube.add_comment(text="nice video", author="@fan")
     _poller(team, "youtube").poll()
     first, second = _item(slack, 1), _item(slack, 2)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
+
 from bot.brands import Brands
 from bot.message_builder import strings
 from bot.message_builder.format import escape
@@ -12,11 +14,8 @@ from bot.message_builder.format import escape
 
 def brands_blocks(brands: Brands, *, health: Callable[[str, str], str | None]) -> list[dict[str, Any]]:
     """`health(platform, account id)` is the account's connection state in words, None if unknown."""
-    blocks: list[dict[str, Any]] = [
-        {
-            "type": "section",
-            "text": {"type": "mrkdwn", "text": strings.BRANDS_HEADER.format(count=len(brands))},
-        }
+    blocks: list[SectionBlock] = [
+        SectionBlock(text=MarkdownTextObject(text=strings.BRANDS_HEADER.format(count=len(brands))))
     ]
     for brand in brands:
         approvers = ", ".join(f"<@{a}>" for a in brand.approvers) or strings.BRANDS_ANYONE
@@ -43,5 +42,5 @@ def brands_blocks(brands: Brands, *, health: Callable[[str, str], str | None]) -
             lines.append(strings.BRANDS_NO_ACCOUNTS)
         text = "\n".join(lines)
         # A section takes 3,000 characters; a brand with very many accounts is cut, not refused.
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:2990]}})
-    return blocks[:50]
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=text[:2990])))
+    return [block.to_dict() for block in blocks[:50]]

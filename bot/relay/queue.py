@@ -37,13 +37,22 @@ def enqueue(
             if kind is TaskKind.RENDER_GROUP
             else [SlackTask.item_id == item_id, SlackTask.ref_id == ref_id]
         )
+        # The waiting task is locked until this transaction commits, so a worker cannot claim it
+        # and render from the database before the change it is absorbing is visible (on
+        # PostgreSQL the claim waits; SQLite serialises writers anyway). One already locked (being
+        # claimed, or absorbing another writer's change) is skipped: this one is queued anew
+        # rather than waiting, and never deadlocks. A second re-render is harmless; a lost one
+        # leaves a message showing an old state.
         pending = session.exec(
-            select(SlackTask.id).where(
+            select(SlackTask.id)
+            .where(
                 *same_message,
                 SlackTask.kind == kind.value,
                 col(SlackTask.done).is_(False),
                 col(SlackTask.claimed_until).is_(None),
             )
+            .limit(1)
+            .with_for_update(skip_locked=True)
         ).first()
         if pending is not None:
             return

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 from collections.abc import Callable
 
+import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
-from sqlmodel import col, select
+from sqlalchemy import text, update
+from sqlmodel import Session, col, select
 
 from bot.relay.errors import Cause, Classified, NotReady
 from bot.relay.kinds import TaskKind
 from bot.relay.queue import enqueue
 from bot.relay.worker import Relay, Runner
 from bot.storage.db import Database
-from bot.storage.models import SlackTask
+from bot.storage.models import Draft, DraftStatus, SlackTask
 from tests.clock import FakeClock
-from tests.rows import an_item, tasks
+from tests.rows import a_draft, an_item, tasks
 
 
 def _worker(db: Database, clock: FakeClock, **runners: Runner) -> Relay:
@@ -174,3 +179,56 @@ def test_a_slack_refusal_is_parked_not_retried(db: Database) -> None:
     relay.drain()
     assert calls == [item]
     assert _parked(db) == [("post_item", item, "msg_too_long")]
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL"),
+    reason="SQLite: one process's sessions take turns and writers are serialised, so no claim can interleave",
+)
+def test_a_re_render_absorbed_by_a_waiting_task_is_not_lost_to_a_concurrent_claim(db: Database) -> None:
+    """A change committed with a collapsed re-render is what the message ends up showing.
+
+    The writer finds a waiting re-render and adds nothing; if a worker claimed that task and read
+    the draft before the writer committed, the message would keep the old status for good.
+    """
+    clock = FakeClock()
+    item = an_item(db)
+    draft = a_draft(db, item_id=item)
+    seen: list[DraftStatus] = []
+
+    def render(task: SlackTask) -> None:
+        with db.session() as session:
+            row = session.get(Draft, task.ref_id)
+            assert row is not None
+            seen.append(row.status)
+
+    relay = _worker(db, clock, update_draft=render)
+    with db.session() as session:
+        enqueue(session, TaskKind.UPDATE_DRAFT, item_id=item, ref_id=draft)
+
+    writer = db.engine.connect()
+    session = Session(bind=writer)
+    session.execute(update(Draft).where(col(Draft.id) == draft).values(status=DraftStatus.APPROVED))
+    enqueue(session, TaskKind.UPDATE_DRAFT, item_id=item, ref_id=draft)  # absorbed by the waiting one
+    claimer = threading.Thread(target=relay.drain)
+    claimer.start()
+    try:
+        # Either the worker is done (it claimed past the writer) or it waits on the writer's lock.
+        deadline = time.monotonic() + 10
+        while claimer.is_alive() and not _waiting_on_a_lock(db) and time.monotonic() < deadline:
+            claimer.join(timeout=0.05)
+    finally:
+        session.commit()
+        session.close()
+        writer.close()
+    claimer.join(timeout=10)
+    relay.drain()
+    assert seen and seen[-1] is DraftStatus.APPROVED
+
+
+def _waiting_on_a_lock(db: Database) -> bool:
+    with db.engine.connect() as connection:
+        waiting = connection.execute(
+            text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+        ).scalar_one()
+    return bool(waiting)

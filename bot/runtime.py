@@ -307,7 +307,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
         budget=pacer,
         lease=timedelta(seconds=settings.relay_lease_seconds),
         runners={
-            **GroupRunners(threads=threads).runners(),
+            **GroupRunners(threads=threads, clock=clock).runners(),
             **ItemRunners(
                 threads=threads, platforms=platforms, clock_label=first_response.label, clock=clock
             ).runners(),

@@ -180,6 +180,8 @@ class ItemGroup(SQLModel, table=True):
     hour: str
     ts: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    # Set while one worker posts the group's first message: another one waits for its ts.
+    posting_until: datetime | None = None
 
 
 class InboxEntry(SQLModel, table=True):

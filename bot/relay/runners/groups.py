@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import ColumnElement, func, or_, update
 from sqlmodel import Session, col, select
 
-from bot.clock import Clock
+from bot.clock import Clock, SystemClock
 from bot.message_builder.group import MAX_LINES, GroupLine, group_message
+from bot.relay.errors import NotReady
 from bot.relay.kinds import Priority, TaskKind
+from bot.relay.pacing import Paced
 from bot.relay.queue import enqueue
 from bot.relay.runners.threads import Threads
 from bot.relay.worker import Runner
@@ -172,9 +175,14 @@ def _unclaimed(now: datetime) -> ColumnElement[bool]:
     return or_(col(SlackTask.claimed_until).is_(None), col(SlackTask.claimed_until) < now)
 
 
+# How long a worker may take to post a group's first message before another one may try.
+POSTING_LEASE = timedelta(seconds=60)
+
+
 @dataclass(frozen=True)
 class GroupRunners:
     threads: Threads
+    clock: Clock = field(default_factory=SystemClock)
 
     def runners(self) -> dict[TaskKind, Runner]:
         return {TaskKind.RENDER_GROUP: self.render_group}
@@ -205,20 +213,46 @@ class GroupRunners:
         lines = [GroupLine(item=item, own_message=item.id in own) for item in items]
         text, blocks = group_message(purpose=group.purpose, hour=group.hour, lines=lines, total=total)
         if group.ts is None:
-            response = self.threads.post(
-                channel=group.channel,
-                text=text,
-                blocks=blocks,
-                unfurl_links=False,
-                unfurl_media=False,
-                metadata={
-                    "event_type": "social_inbox_group",
-                    "event_payload": {"group_id": group.id, "purpose": group.purpose.value},
-                },
-            )
+            # A second re-render task exists while the first runs; in another process it would post
+            # the group again. The first post is claimed: the other task waits, then edits it.
+            now = self.clock.now()
+            with db.session() as session:
+                claimed = session.execute(
+                    update(ItemGroup)
+                    .where(
+                        col(ItemGroup.id) == group.id,
+                        col(ItemGroup.ts).is_(None),
+                        or_(col(ItemGroup.posting_until).is_(None), col(ItemGroup.posting_until) < now),
+                    )
+                    .values(posting_until=now + POSTING_LEASE)
+                ).rowcount  # type: ignore[attr-defined]
+            if claimed != 1:
+                raise NotReady(f"group {group.id} is being posted")
+            try:
+                response = self.threads.post(
+                    channel=group.channel,
+                    text=text,
+                    blocks=blocks,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                    metadata={
+                        "event_type": "social_inbox_group",
+                        "event_payload": {"group_id": group.id, "purpose": group.purpose.value},
+                    },
+                )
+            except (Paced, SlackApiError):
+                # Not posted (our pace, or Slack answered no): the next try may claim it at once.
+                # Anything else (a lost answer) keeps the claim until it runs out.
+                with db.session() as session:
+                    session.execute(
+                        update(ItemGroup).where(col(ItemGroup.id) == group.id).values(posting_until=None)
+                    )
+                raise
             with db.session() as session:
                 session.execute(
-                    update(ItemGroup).where(col(ItemGroup.id) == group.id).values(ts=str(response["ts"]))
+                    update(ItemGroup)
+                    .where(col(ItemGroup.id) == group.id)
+                    .values(ts=str(response["ts"]), posting_until=None)
                 )
             log.info("relay.group_posted group=%s purpose=%s items=%s", group.id, group.purpose, total)
             return

@@ -242,13 +242,18 @@ class FakeServer:
             if path_contains in c.path and (method is None or c.method.upper() == method.upper())
         ]
 
-    def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0, message: str = "") -> T:
+    # Generous: the suite runs on two workers of a 2-core machine beside PostgreSQL; a condition that
+    # holds returns at once, so this only bounds how long a failing test waits.
+    WAIT_TIMEOUT = 10.0
+
+    def wait_for(self, predicate: Callable[[], T], timeout: float | None = None, message: str = "") -> T:
         """Block until ``predicate()`` is truthy and return its value.
 
         Re-evaluated on every request and state change (and every 0.1 s, for app-side state), so
         tests await outcomes rather than sleep. The predicate runs without the fake's lock held.
         Raises AssertionError listing the recent requests when the timeout passes.
         """
+        timeout = self.WAIT_TIMEOUT if timeout is None else timeout
         deadline = time.monotonic() + timeout
         while True:
             with self._cond:

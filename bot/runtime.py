@@ -6,6 +6,7 @@ narrow `Services` they use; jobs are the bound methods of the services they run.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import threading
@@ -148,6 +149,13 @@ class Runtime:
         self.relay.stop()
         self.permalinks.stop()
         self.db.dispose()
+
+
+def seal_key(settings: Settings) -> bytes:
+    """The key modal metadata is sealed with: every process of one deployment derives the same one,
+    from a secret no Slack user holds, so a modal opened by one process is accepted by another."""
+    secret = settings.slack_signing_secret or settings.slack_app_token or ""
+    return hashlib.sha256(b"social-inbox modal seal\0" + secret.encode()).digest()
 
 
 def slack_client(settings: Settings, *, retry_rate_limited: bool = True) -> WebClient:
@@ -395,6 +403,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
         scope=Scope(
             db=db,
             brands=brands,
+            seal_key=seal_key(settings),
             health=lambda platform, ident: health.status(check_of.get((platform, ident), "")),
         ),
         deliveries=Deliveries(db=db, wake=relay.wake),

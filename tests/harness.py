@@ -316,6 +316,10 @@ class Bot(Served):
         )
         return self.interact(payload), name
 
+    def sealed(self, metadata: dict[str, Any], *, user: str = ALICE, channel: str | None = INBOX) -> str:
+        """The `private_metadata` the bot gives a modal it opens for `user` from a button in `channel`."""
+        return self.runtime.services.scope.seal(json.dumps(metadata), user=user, channel=channel)
+
     def submit(
         self,
         callback_id: str,

@@ -246,15 +246,22 @@ def test_another_brands_item_is_refused_by_command_button_and_forged_payload(
     _, said = bot.click(ActionId.REJECT, value=str(draft.id), user=ACME_BOSS, channel=BOLT)
     assert _answer(slack, said).startswith("Only approvers can reject")
 
-    # By a forged view_submission: the reject modal's private_metadata naming Bolt's draft.
-    response = bot.submit(
-        ViewId.REJECT,
-        values={BlockId.REASON: {INPUT_ACTION: {"type": "plain_text_input", "value": "no"}}},
-        private_metadata=json.dumps({"draft_id": draft.id, "item_id": bolt.id}),
-        user=ACME_BOSS,
-    )
-    assert response.json()["response_action"] == "errors"
-    assert "Only approvers can reject" in response.json()["errors"][BlockId.REASON]
+    # By a view_submission naming Bolt's draft: forged metadata, a modal "opened" in Acme's channel,
+    # and one opened in Bolt's channel (where Acme's approver is still no approver of Bolt's).
+    meta = {"draft_id": draft.id, "item_id": bolt.id}
+    for private_metadata, refusal in (
+        (json.dumps(meta), "This form was not opened by you"),
+        (bot.sealed(meta, user=ACME_BOSS, channel=ACME), f"#{bolt.id} belongs to Bolt Bikes"),
+        (bot.sealed(meta, user=ACME_BOSS, channel=BOLT), "Only approvers can reject"),
+    ):
+        response = bot.submit(
+            ViewId.REJECT,
+            values={BlockId.REASON: {INPUT_ACTION: {"type": "plain_text_input", "value": "no"}}},
+            private_metadata=private_metadata,
+            user=ACME_BOSS,
+        )
+        assert response.json()["response_action"] == "errors"
+        assert refusal in response.json()["errors"][BlockId.REASON]
     with bot.runtime.db.session() as session:
         assert session.get(Draft, draft.id).status == DraftStatus.PENDING  # type: ignore[union-attr]
         assert session.get(Item, acme.id).state == "new"  # type: ignore[union-attr]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -91,8 +90,16 @@ def _guarded(
     return listener
 
 
+def _open_form(services: Services, client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
+    """Open a modal whose submission acts: its ids are sealed with the user and the channel clicked in."""
+    view["private_metadata"] = services.scope.seal(
+        view.get("private_metadata") or "", user=body["user"]["id"], channel=_channel(body)
+    )
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
 def _open_reply_modal(
-    services: Services, client: WebClient, *, trigger_id: str, item: Item, draft: Draft | None = None
+    services: Services, client: WebClient, body: dict[str, Any], *, item: Item, draft: Draft | None = None
 ) -> None:
     platform = services.replies.platform(item)
     view = reply_modal(
@@ -104,14 +111,15 @@ def _open_reply_modal(
         draft_id=draft.id if draft else None,
         snippets=services.snippets.all(brand=services.snippets.brand_of_item(item)),
     )
-    client.views_open(trigger_id=trigger_id, view=view)
+    _open_form(services, client, body, view)
 
 
 def use_snippet(services: Services, body: dict[str, Any], client: WebClient) -> None:
     """A saved reply picked in the Reply modal: the modal comes back with its text in the input."""
     view = body["view"]
     try:
-        meta = json.loads(view.get("private_metadata") or "{}")
+        # The same checks as the modal's submission: a forged item id reads no other brand's snippets.
+        meta = services.scope.opened(view.get("private_metadata") or "", user=body["user"]["id"])
         item = services.items.open_item(int(meta["item_id"]))
         snippets = services.snippets
         brand = snippets.brand_of_item(item)
@@ -137,6 +145,7 @@ def use_snippet(services: Services, body: dict[str, Any], client: WebClient) -> 
         # A new block_id each time, or Slack keeps what was typed and ignores the new text.
         text_block=f"{BlockId.REPLY_TEXT}:{body['actions'][0].get('action_ts', chosen.id)}",
     )
+    updated["private_metadata"] = view["private_metadata"]  # still sealed for the same user and channel
     try:
         client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
     except SlackApiError as exc:
@@ -146,12 +155,7 @@ def use_snippet(services: Services, body: dict[str, Any], client: WebClient) -> 
 
 
 def open_reply_modal(services: Services, body: dict[str, Any], client: WebClient) -> None:
-    _open_reply_modal(
-        services,
-        client,
-        trigger_id=body["trigger_id"],
-        item=services.items.open_item(_item_id(services, body)),
-    )
+    _open_reply_modal(services, client, body, item=services.items.open_item(_item_id(services, body)))
 
 
 def claim(services: Services, body: dict[str, Any], client: WebClient) -> None:
@@ -181,12 +185,12 @@ def group_menu(services: Services, body: dict[str, Any], client: WebClient) -> s
         case MenuChoice.REPLY:
             item = services.items.open_item(item_id)
             services.groups.promote(item_id=item_id)
-            _open_reply_modal(services, client, trigger_id=body["trigger_id"], item=item)
+            _open_reply_modal(services, client, body, item=item)
         case MenuChoice.ASK_OWNER:
             services.owner.owner_of(item_id=item_id)
             item = services.items.open_item(item_id)
             services.groups.promote(item_id=item_id)
-            client.views_open(trigger_id=body["trigger_id"], view=ask_owner_modal(item=item))
+            _open_form(services, client, body, ask_owner_modal(item=item))
         case MenuChoice.CLAIM:
             services.groups.promote(item_id=item_id)
             services.items.claim(item_id=item_id, user=user)
@@ -208,14 +212,12 @@ def start_reject(services: Services, body: dict[str, Any], client: WebClient) ->
     draft_id = _draft_id(services, body)
     services.replies.check_approver(body["user"]["id"], verb="reject", draft_id=draft_id)
     _, item = services.replies.editable(draft_id=draft_id)
-    client.views_open(
-        trigger_id=body["trigger_id"], view=reject_modal(draft_id=draft_id, item_id=item.id or 0)
-    )
+    _open_form(services, client, body, reject_modal(draft_id=draft_id, item_id=item.id or 0))
 
 
 def edit(services: Services, body: dict[str, Any], client: WebClient) -> None:
     draft, item = services.replies.editable(draft_id=_draft_id(services, body))
-    _open_reply_modal(services, client, trigger_id=body["trigger_id"], item=item, draft=draft)
+    _open_reply_modal(services, client, body, item=item, draft=draft)
 
 
 def retry(services: Services, body: dict[str, Any], client: WebClient) -> None:
@@ -236,9 +238,7 @@ def mark_sent(services: Services, body: dict[str, Any], client: WebClient) -> No
 def ask_owner(services: Services, body: dict[str, Any], client: WebClient) -> None:
     item_id = _item_id(services, body)
     services.owner.owner_of(item_id=item_id)
-    client.views_open(
-        trigger_id=body["trigger_id"], view=ask_owner_modal(item=services.items.open_item(item_id))
-    )
+    _open_form(services, client, body, ask_owner_modal(item=services.items.open_item(item_id)))
 
 
 def answer(services: Services, body: dict[str, Any], client: WebClient) -> None:
@@ -246,7 +246,7 @@ def answer(services: Services, body: dict[str, Any], client: WebClient) -> None:
     owner = services.owner.owner_of(item_id=question.item_id)
     if body["user"]["id"] != owner:
         raise UserError(strings.NOT_OWNER.format(owner=owner))
-    client.views_open(trigger_id=body["trigger_id"], view=answer_modal(question=question))
+    _open_form(services, client, body, answer_modal(question=question))
 
 
 def use_as_reply(services: Services, body: dict[str, Any], client: WebClient) -> str:

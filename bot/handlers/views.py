@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -31,14 +30,6 @@ def _input(view: dict[str, Any], block: str) -> dict[str, Any]:
     return found.get(INPUT_ACTION, {})
 
 
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        data = {}
-    return data if isinstance(data, dict) else {}
-
-
 class FieldError(UserError):
     """A refusal that belongs to one field of the modal other than the default one."""
 
@@ -51,13 +42,20 @@ Submit = Callable[["Services", dict[str, Any], dict[str, Any], str], None]  # se
 
 
 def _submission(services: Services, field: BlockId, submit: Submit) -> Callable[..., None]:
-    """Validate and act before the ack, so a refusal shows on the field; nothing changes then."""
+    """Validate and act before the ack, so a refusal shows on the field; nothing changes then.
+
+    The ids in `private_metadata` are trusted only once their seal, their user and the brand scope
+    of the channel the modal was opened in are checked again here, on the server.
+    """
 
     def listener(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user = body["user"]["id"]
         try:
-            submit(services, view, _metadata(view), body["user"]["id"])
+            meta = services.scope.opened(view.get("private_metadata") or "", user=user)
+            submit(services, view, meta, user)
         except UserError as exc:
             block = exc.block if isinstance(exc, FieldError) else field
+            log.info("view.refused view=%s user=%s", view.get("callback_id"), user)
             ack(response_action="errors", errors={block.value: exc.message})
             return
         ack()

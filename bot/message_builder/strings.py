@@ -122,6 +122,10 @@ BRAND_GONE = (
     "#{n} belongs to brand `{brand}`, which is not in the brands file any more, so it cannot be acted on."
 )
 DRAFT_GONE = "That draft no longer exists."
+FORM_NOT_YOURS = (
+    "This form was not opened by you from the item's message, or it was changed on the way, so nothing "
+    "was done. Close it and open it again from the item's buttons."
+)
 BRANDS_HEADER = "*Brands* ({count})"
 HEALTH_UNKNOWN = "unknown"
 INBOX_BRAND_HEADING = "*{name}* · <#{channel}>"

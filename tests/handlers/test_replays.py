@@ -101,7 +101,7 @@ def test_a_replayed_reply_modal_submission_makes_one_draft(
             "id": "V0REPLAYED",
             "type": "modal",
             "callback_id": ViewId.REPLY,
-            "private_metadata": json.dumps({"item_id": 1}),
+            "private_metadata": bot.sealed({"item_id": 1}, user=ALICE),
             "state": {
                 "values": {BlockId.REPLY_TEXT: {INPUT_ACTION: {"type": "plain_text_input", "value": "Yes!"}}}
             },

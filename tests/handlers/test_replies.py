@@ -316,7 +316,7 @@ def test_modal_errors_are_shown_on_the_field(team: Bot, slack: FakeSlack, x_api:
     _x_item(team, slack, x_api)
     answer = team.submit(
         ViewId.REPLY,
-        private_metadata='{"item_id": 1}',
+        private_metadata=team.sealed({"item_id": 1}, user=ALICE),
         user=ALICE,
         values={BlockId.REPLY_TEXT: {INPUT_ACTION: {"type": "plain_text_input", "value": "x" * 281}}},
     )

@@ -406,7 +406,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
             seal_key=seal_key(settings),
             health=lambda platform, ident: health.status(check_of.get((platform, ident), "")),
         ),
-        deliveries=Deliveries(db=db, wake=relay.wake),
+        deliveries=Deliveries(db=db, wake=relay.wake, brands=brands, client=client),
     )
     # One poller per account, each with its own cursor (the key names the account).
     pollers = {

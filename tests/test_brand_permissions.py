@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from bot.message_builder import strings
 from bot.message_builder.ids import INPUT_ACTION, ActionId, BlockId, ViewId
@@ -26,6 +26,7 @@ from tests.fakes.x_api import FakeX
 from tests.harness import Bot, click_payload
 from tests.test_brands_e2e import (
     ACME,
+    ACME_BOSS,
     ACME_OWNER,
     ACME_PAGE,
     BOLT,
@@ -301,3 +302,54 @@ def test_answer_modal_with_forged_metadata_answers_nothing(
     assert _counts(bot) == before
     with bot.runtime.db.session() as session:
         assert session.get(OwnerQuestion, question_id).answer is None  # type: ignore[union-attr]
+
+
+ADMIN = "U0ADMIN"
+
+
+def _parked(bot: Bot) -> list[int]:
+    """The item of each parked task."""
+    with bot.runtime.db.session() as session:
+        rows = session.exec(select(SlackTask).where(col(SlackTask.failed_at).is_not(None))).all()
+        return [row.item_id for row in rows]
+
+
+def _parked_items(bot: Bot) -> set[int]:
+    return set(_parked(bot))
+
+
+def test_retry_slack_is_for_the_brands_approvers_or_a_workspace_admin(
+    two_brands: Bot, slack: FakeSlack, graph: FakeGraph
+) -> None:
+    bot = two_brands
+    slack.set_user(ADMIN, tz="UTC", is_admin=True)
+    for channel in (ACME, BOLT):
+        slack.close_channel(channel, "not_in_channel")
+    acme = _item(bot, slack, _fb(bot, graph, page=ACME_PAGE, post="555", text="Nuts?"))
+    bolt = _item(bot, slack, _fb(bot, graph, page=BOLT_PAGE, post="666", text="Brakes?"))
+    slack.wait_for(lambda: _parked_items(bot) == {acme.id, bolt.id}, message="both items parked")
+    for channel in (ACME, BOLT):
+        slack.reopen_channel(channel)
+
+    def retry(user: str, channel: str) -> str:
+        _, said = bot.command("retry-slack", user=user, channel=channel)
+        return _answer(slack, said)
+
+    acme_only = strings.RETRY_SLACK_WHO.format(brand="Acme Bakery", approvers=f"<@{ACME_BOSS}>")
+    assert retry(MEMBER, ACME) == acme_only
+    assert retry(BOLT_BOSS, ACME) == acme_only  # Bolt's approver decides for Bolt only
+    assert retry(MEMBER, "D0MEMBER") == strings.RETRY_SLACK_NOBODY
+    bot.runtime.relay.drain()
+    assert _parked_items(bot) == {acme.id, bolt.id}
+    assert slack.posted(ACME) == [] and slack.posted(BOLT) == []
+
+    # Bolt's approver, from a DM: Bolt's messages only.
+    bolts = _parked(bot).count(bolt.id or 0)  # its post, and the re-renders parked behind it
+    assert retry(BOLT_BOSS, "D0BOLTBOSS") == strings.RETRIED_SLACK.format(n=bolts)
+    _shown_in(slack, BOLT, bolt.id or 0)
+    assert _parked_items(bot) == {acme.id}
+    # A workspace admin, from a DM: everything still parked.
+    acmes = len(_parked(bot))
+    assert retry(ADMIN, "D0ADMIN") == strings.RETRIED_SLACK.format(n=acmes)
+    _shown_in(slack, ACME, acme.id or 0)
+    assert _parked_items(bot) == set()

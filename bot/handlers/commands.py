@@ -221,7 +221,7 @@ def _report(services: Services, command: Command, user: str, body: dict[str, Any
 
 
 def _retry_slack(services: Services, command: Command, user: str, body: dict[str, Any]) -> str:
-    count = services.deliveries.retry_parked(user=user)
+    count = services.deliveries.retry_parked(user=user, channel=body.get("channel_id"))
     return strings.RETRIED_SLACK.format(n=count) if count else strings.NOTHING_PARKED
 
 

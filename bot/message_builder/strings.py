@@ -13,7 +13,7 @@ HELP = """*Social Inbox* — `/social <subcommand>`; every subcommand names the 
 • `spam-list` — the last 50 items filtered as likely spam
 • `report [7d|30d]` — response times and volume, posted in this channel with a chart
 • `snippet add NAME TEXT` · `snippet list` · `snippet delete NAME` — saved replies for the Reply window
-• `retry-slack` — send again what Slack refused, once the cause is fixed (a channel, the token)
+• `retry-slack` — send again what Slack refused, once the cause is fixed (approvers or a workspace admin)
 • `help` — this message"""
 
 UNKNOWN_SUBCOMMAND = "I don't know `{sub}`. Try `/social help` for the list, e.g. `/social draft 12 Thanks, we ship to Canada!`"
@@ -195,7 +195,8 @@ REPORT_POSTED = "Report for the last {days} days posted in this channel."
 REPORT_FAILED = "The report could not be posted here ({error}); invite the bot to this channel and try again."
 SLACK_PARKED = (
     ":warning: Slack refused a message about #{n}{where}: `{error}`. {fix} "
-    "Other items are not held up. Once fixed, type `/social retry-slack` to send what waits."
+    "Other items are not held up. Once fixed, an approver or a workspace admin types `/social retry-slack` "
+    "to send what waits."
 )
 FIX_CHANNEL_NOT_FOUND = (
     "The channel no longer exists: set the account's channel to one that does and restart the bot."
@@ -211,6 +212,14 @@ FIX_TOKEN = "Reinstall the Slack app or set a valid SLACK_BOT_TOKEN, then restar
 FIX_BUG = "This is a bug in Social Inbox; the log has the details (event relay.task_crashed)."
 RETRIED_SLACK = "Sending {n} message(s) that Slack refused again, in order."
 NOTHING_PARKED = "Nothing is waiting: every message reached Slack."
+RETRY_SLACK_WHO = (
+    "Only {brand}'s approvers ({approvers}) or a workspace admin can send the messages Slack refused "
+    "again. Nothing was sent."
+)
+RETRY_SLACK_NOBODY = (
+    "Only a brand's approvers or a workspace admin can send the messages Slack refused again, and you "
+    "approve no brand. Nothing was sent; ask an approver to type `/social retry-slack` in their brand's channel."
+)
 SLACK_MARKUP = (
     "#{n}'s draft still holds Slack-only markup: {markup}. The customer would see it as is. "
     "Edit the draft: write the person's name (`@Dana`) instead of a mention, the channel's name or "

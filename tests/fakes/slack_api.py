@@ -141,6 +141,7 @@ class FakeSlack(FakeServer):
         real_name: str | None = None,
         is_bot: bool = False,
         deleted: bool = False,
+        is_admin: bool = False,
     ) -> None:
         """Configure what ``users.info`` returns for ``user_id`` (tz is an IANA zone name)."""
         ZoneInfo(tz)  # fail fast on a typo
@@ -151,6 +152,7 @@ class FakeSlack(FakeServer):
                 "real_name": real_name or (name or f"User {user_id}").title(),
                 "is_bot": is_bot,
                 "deleted": deleted,
+                "is_admin": is_admin,
             }
             self._changed()
 
@@ -630,7 +632,7 @@ class FakeSlack(FakeServer):
                 "display_name_normalized": name,
                 "team": self.TEAM_ID,
             },
-            "is_admin": False,
+            "is_admin": conf.get("is_admin", False),
             "is_owner": False,
             "is_bot": conf.get("is_bot", user_id == self.BOT_USER_ID),
             "is_app_user": False,

@@ -16,7 +16,7 @@ from bot.storage.models import SlackTask
 from tests.fakes.graph_api import FakeGraph
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.x_api import FakeX
-from tests.harness import BOB, INBOX, OWNER, TEAM_TOKEN, Bot, comment_change
+from tests.harness import ALICE, BOB, INBOX, OWNER, TEAM_TOKEN, Bot, comment_change
 
 FB_CHANNEL = "C0FACEBOOK"
 
@@ -67,8 +67,12 @@ def test_a_channel_refusing_the_bot_parks_its_items_tells_owner_and_approvers_on
     check = health[1]["checks"]["slack_messages"]
     assert check["ok"] is False and error in check["error"] and check["since"]
 
-    # Fixed, then retried by a person: both go out, in order, once.
+    # Fixed, then retried by an approver: both go out, in order, once. Anyone else is refused.
     slack.reopen_channel(FB_CHANNEL)
+    _, name = bot.command("retry-slack", user=ALICE)
+    refused = slack.wait_for(lambda: slack.responses(name), message="the refusal")[-1]["text"]
+    assert refused.startswith("Only Default's approvers (<@U0BOB>)")
+    assert len(_parked(bot)) == 2
     _, name = bot.command("retry-slack", user=BOB)
     assert "2" in slack.responses(name)[-1]["text"]
     slack.wait_for(lambda: len(slack.posted(FB_CHANNEL)) == 2, message="the Facebook items after the retry")

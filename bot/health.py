@@ -52,6 +52,46 @@ FIX = {
     "linkedin": "Authorise the app again as a Page administrator (r_organization_social, "
     "w_organization_social), set the new LINKEDIN_ACCESS_TOKEN and restart the bot.",
 }
+# With a brands file an account's secrets are the `${VAR}` references in its entry, not the
+# single-brand variables above (which are then ignored): the fix names the brand's setting.
+BRAND_FIX = {
+    "x": (
+        "Check the account's keys and tokens in the X developer portal (regenerate them if revoked)",
+        "`bearer_token`, `api_key`, `api_secret`, `access_token` and `access_token_secret`",
+    ),
+    "facebook": (
+        "Generate a new Page access token (Meta Business settings → System users, or the Graph API Explorer)",
+        "`token`",
+    ),
+    "instagram": ("Generate a new Page access token for the Page linked to the Instagram account", "`token`"),
+    "youtube": (
+        "Authorise the app again as the channel's owner (scope youtube.force-ssl)",
+        "`refresh_token`",
+    ),
+    "bluesky": (
+        "Create a new app password (Settings → Privacy and security → App passwords)",
+        "`app_password`",
+    ),
+    "linkedin": (
+        "Authorise the app again as a Page administrator (r_organization_social, w_organization_social)",
+        "`access_token`",
+    ),
+}
+BRAND_FIX_TEXT = (
+    "{action}, set it in the environment variable that {fields} of brand `{brand}`'s {label} account "
+    "`{account}` names in the brands file, and restart the bot."
+)
+
+
+def brand_fix(*, platform: str, brand: str, account: str) -> str:
+    """How to fix one brand's account, naming its entry in the brands file."""
+    if platform not in BRAND_FIX:
+        return ""
+    action, fields = BRAND_FIX[platform]
+    label = LABELS.get(platform, platform)
+    return BRAND_FIX_TEXT.format(action=action, fields=fields, brand=brand, label=label, account=account)
+
+
 LABELS = {
     "x": "X",
     "facebook": "Facebook",
@@ -94,6 +134,8 @@ class Health:
     clock: Clock
     platforms: dict[str, Platform]
     channels: dict[str, str]  # platform -> the channel its notices go to
+    # check -> how to fix it, for checks whose fix is not FIX's (a brands file's accounts)
+    fixes: dict[str, str] = field(default_factory=dict)
     _states: dict[str, _State] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -241,7 +283,7 @@ class Health:
                     label=_label(check),
                     when=expires_at.astimezone(UTC),
                     days=max(0, left.days),
-                    fix=FIX.get(check.partition(":")[0], ""),
+                    fix=self._fix(check),
                 ),
             )
 
@@ -252,9 +294,12 @@ class Health:
         else:
             # The platform's words come from outside: shown literally, never as a ping or link.
             text = NOTICE_FAILED.format(
-                label=label, error=escape(error or "unknown error"), fix=FIX.get(check.partition(":")[0], "")
+                label=label, error=escape(error or "unknown error"), fix=self._fix(check)
             )
         self._post(check, text)
+
+    def _fix(self, check: str) -> str:
+        return self.fixes.get(check) or FIX.get(check.partition(":")[0], "")
 
     def _post(self, check: str, text: str) -> None:
         channel = self.channels.get(check)

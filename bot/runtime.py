@@ -39,7 +39,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.handlers import errors
 from bot.handlers.services import Services
-from bot.health import Health
+from bot.health import Health, brand_fix
 from bot.platforms.base import ModeratedPlatform, Platform, PollingPlatform, WindowedPlatform
 from bot.platforms.bluesky import BlueskyPlatform
 from bot.platforms.facebook import FacebookPlatform
@@ -356,6 +356,13 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
         clock=clock,
         platforms={name: c.platform for name, c in checks.items()},
         channels={name: c.channel for name, c in checks.items()},
+        fixes={
+            name: brand_fix(
+                platform=c.account.platform, brand=c.brand.key, account=c.account.external_id or ""
+            )
+            for name, c in checks.items()
+            if brands.from_file
+        },
     )
     check_of = {(c.name, c.account.external_id or "?"): name for name, c in checks.items()}
     notices.report = health.report

@@ -312,6 +312,12 @@ def test_brands_command_lists_brands_channels_accounts_and_health(
     # The failing account's notice went to its brand's channel, naming the account.
     notice = slack.wait_for(lambda: [m for m in slack.posted(ACME) if ":warning:" in m.get("text", "")])
     assert notice[0]["text"].startswith(f":warning: *Instagram {ACME_IG}* is not working")
+    # Its fix names the brand's entry, not the single-brand variables the brands file replaces.
+    assert notice[0]["text"].endswith(
+        f"the environment variable that `token` of brand `acme`'s Instagram account `{ACME_IG}` names "
+        "in the brands file, and restart the bot."
+    )
+    assert "FACEBOOK_PAGE_TOKEN" not in notice[0]["text"]
 
 
 def test_the_owner_question_goes_to_the_brands_owner_and_a_brand_without_one_is_named(

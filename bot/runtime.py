@@ -346,6 +346,8 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
     publisher = Publisher(db=db, platforms=platforms, clock=clock, wake=relay.wake, lease=lease)
     presend = PreSend(db=db, clock=clock, brands=brands, wake=relay.wake, kick=publisher.kick)
     publisher.pre_send = presend.check
+    publisher.pre_look = presend.look_ahead
+    publisher.pre_read = presend.read_claimed
     zones = TimeZones(db=db, client=client, clock=clock)
     # One health check per account: named by the platform in the single-brand setup (as
     # before brands), `facebook:1111` with a brands file; notices go to the account's channel.

@@ -4,6 +4,12 @@ A draft is claimed with a conditional UPDATE (APPROVED -> PUBLISHING, with a lea
 before the platform call, and its platform id is recorded after. A double click, two
 processes or a retry can never claim it twice.
 
+Two lanes: a reply approved just now is sent on its own threads (``kick``), so it never
+queues behind scheduled sends or a platform that answers slowly. Scheduled replies are
+claimed in batches by one UPDATE at their exact time (a timer set a few seconds ahead,
+when their pre-send look is also made), sent on a wider pool, and their results written
+in shared transactions.
+
 Some failures leave the outcome unknown: the answer was lost after the request left (a
 read timeout, a reset, a 5xx), or a process died mid-call and its lease ran out. Those are
 never sent again on a guess: the platform is searched for our reply first; found, it is
@@ -13,17 +19,18 @@ to press Retry or Mark as sent.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from bot.clock import Clock
+from bot.clock import Clock, as_utc
 from bot.message_builder import strings
 from bot.message_builder.format import duration, escape, link
 from bot.platforms.base import (
@@ -39,7 +46,7 @@ from bot.relay.kinds import TaskKind
 from bot.relay.queue import enqueue
 from bot.services.accounts import PlatformRegistry
 from bot.services.errors import UserError
-from bot.services.transitions import Audit, move_draft, move_item
+from bot.services.transitions import Audit, claim_drafts, move_draft, move_item
 from bot.storage.db import Database
 from bot.storage.models import CLOSED_STATES, Draft, DraftStatus, Item, ItemState
 
@@ -47,6 +54,12 @@ log = logging.getLogger(__name__)
 
 # How far before the claim our reply may be dated: the platform's clock is not ours.
 _CLOCK_SKEW = timedelta(minutes=10)
+# Drafts claimed (and loaded) by one statement; well under every database's parameter limit.
+_CLAIM_BATCH = 500
+# Pre-send looks one pool thread makes in a row: spread over the pool, done in a few seconds.
+_LOOKS_PER_TASK = 10
+# A timer fires this much after send_at, so the claim's `send_at <= now` already holds.
+_TIMER_SLACK_S = 0.002
 
 
 @dataclass
@@ -58,33 +71,38 @@ class Publisher:
     max_attempts: int = 5
     lease: timedelta = timedelta(minutes=5)
     base_backoff: timedelta = timedelta(seconds=2)
-    workers: int = 4
+    # Scheduled and retried sends. Each platform call has its own timeout, so this bounds how
+    # many sockets wait at once, not how long any of them may.
+    workers: int = 32
+    # Replies approved just now: their own threads, never behind due or slow scheduled sends.
+    fresh_workers: int = 8
+    # How far ahead due drafts are planned: their pre-send look is made and a timer set.
+    look_ahead: timedelta = timedelta(seconds=5)
     # A last look before a scheduled send (bot.services.presend); False: it ended the claim itself.
     pre_send: Callable[[Draft, Item, Platform], bool] = lambda draft, item, platform: True
+    # The part of that look that asks the platform, made early (before the claim) for drafts due soon.
+    pre_look: Callable[[Sequence[tuple[Draft, Item, Platform]]], None] = lambda due: None
+    # The part that reads the database, made for a whole claimed batch at once.
+    pre_read: Callable[[Sequence[tuple[Draft, Item]]], None] = lambda claimed: None
     _pool: ThreadPoolExecutor | None = field(default=None, init=False)
+    _fresh: ThreadPoolExecutor | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _timers: dict[datetime, threading.Timer] = field(default_factory=dict, init=False)
+    _planned: dict[int, datetime] = field(default_factory=dict, init=False)  # looked at: send_at
+    _stopped: bool = field(default=False, init=False)
 
     # -- entry points ------------------------------------------------------------------------
 
     def publish_due(self) -> int:
-        """Send every approved reply that is due; returns how many went out."""
+        """Send every approved reply that is due; returns how many went out.
+
+        Drafts due within ``look_ahead`` get their pre-send look now and a timer at their
+        send_at, so they leave at their time rather than at the next sweep.
+        """
         now = self.clock.now()
-        with self.db.session() as session:
-            due = session.exec(
-                select(Draft.id)
-                .where(
-                    Draft.status == DraftStatus.APPROVED,
-                    or_(col(Draft.send_at).is_(None), col(Draft.send_at) <= now),
-                    or_(col(Draft.next_attempt_at).is_(None), col(Draft.next_attempt_at) <= now),
-                )
-                .order_by(col(Draft.send_at), col(Draft.id))
-            ).all()
-        if not due:
-            return 0
-        if len(due) == 1:
-            return int(self.publish(due[0] or 0))
-        pool = self._executor()
-        return sum(pool.map(lambda draft_id: int(self.publish(draft_id or 0)), due))
+        sent = self._publish_batch(self._due_ids(now))
+        self._plan(now)
+        return sent
 
     def publish(self, draft_id: int) -> bool:
         """Claim and send one draft if it is approved and due; True when it was published."""
@@ -94,6 +112,16 @@ class Publisher:
         with self.db.session() as session:
             item = session.get(Item, draft.item_id)
             assert item is not None
+        return self._send(draft, item)
+
+    def _send(self, draft: Draft, item: Item, *, recorder: _Recorder | None = None) -> bool:
+        """Send a claimed draft and record the outcome (with ``recorder``: in a shared transaction)."""
+        now = self.clock.now()
+        if draft.claimed_until is not None and now > as_utc(draft.claimed_until) - self.lease / 2:
+            # Claimed in a batch but reached late: recovery may soon take this claim over as
+            # interrupted, so give it back rather than send on a lease that may run out mid-call.
+            self._give_back(draft)
+            return False
         platform = self.platforms.for_item(item)
         if platform is None:
             self._failed(draft, item, reason=f"{item.platform} is not connected", transient=False)
@@ -117,12 +145,21 @@ class Publisher:
             log.exception("publish.crashed draft=%s", draft.id)
             self._failed(draft, item, reason=f"unexpected error: {type(exc).__name__}", transient=False)
             return False
-        self._published(draft, item, published, platform)
+        if recorder is None:
+            self._published(draft, item, published, platform)
+        else:
+            recorder.add(_Sent(draft, item, published, platform))
         return True
 
     def kick(self, draft_id: int) -> None:
-        """Publish soon on the publisher's own threads, so a click's listener is free at once."""
-        self._executor().submit(self._publish_logged, draft_id)
+        """Publish soon on the fresh lane's threads, so a click's listener is free at once."""
+        with self._lock:
+            if self._fresh is None:
+                self._fresh = ThreadPoolExecutor(
+                    max_workers=self.fresh_workers, thread_name_prefix="publish-now"
+                )
+            pool = self._fresh
+        pool.submit(self._publish_logged, draft_id)
 
     def _publish_logged(self, draft_id: int) -> None:
         try:
@@ -214,8 +251,14 @@ class Publisher:
         return draft
 
     def shutdown(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
+        with self._lock:
+            self._stopped = True
+            timers, self._timers = list(self._timers.values()), {}
+        for timer in timers:
+            timer.cancel()
+        for pool in (self._fresh, self._pool):
+            if pool is not None:
+                pool.shutdown(wait=True)
 
     # -- steps -----------------------------------------------------------------------------------
 
@@ -224,6 +267,136 @@ class Publisher:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="publish")
             return self._pool
+
+    def _due_ids(self, now: datetime) -> list[int]:
+        with self.db.session() as session:
+            due = session.exec(
+                select(Draft.id)
+                .where(
+                    Draft.status == DraftStatus.APPROVED,
+                    or_(col(Draft.send_at).is_(None), col(Draft.send_at) <= now),
+                    or_(col(Draft.next_attempt_at).is_(None), col(Draft.next_attempt_at) <= now),
+                )
+                .order_by(col(Draft.send_at), col(Draft.id))
+            ).all()
+        return [draft_id for draft_id in due if draft_id is not None]
+
+    def _publish_batch(self, due: list[int]) -> int:
+        """Claim ``due`` a batch per UPDATE, send on the pool, record published ones together."""
+        sent = 0
+        for start in range(0, len(due), _CLAIM_BATCH):
+            claimed = self._claim_batch(due[start : start + _CLAIM_BATCH])
+            if not claimed:
+                continue
+            self.pre_read(claimed)
+            recorder = _Recorder(write=self._published_many)
+            send = functools.partial(self._send_pair, recorder=recorder)
+            sent += send(claimed[0]) if len(claimed) == 1 else sum(self._executor().map(send, claimed))
+            recorder.flush()
+        return sent
+
+    def _send_pair(self, pair: tuple[Draft, Item], *, recorder: _Recorder) -> int:
+        return int(self._send(*pair, recorder=recorder))
+
+    def _claim_batch(self, draft_ids: list[int]) -> list[tuple[Draft, Item]]:
+        if not draft_ids:
+            return []
+        now = self.clock.now()
+        with self.db.session() as session:
+            won = claim_drafts(
+                session,
+                draft_ids=draft_ids,
+                where=(
+                    or_(col(Draft.send_at).is_(None), col(Draft.send_at) <= now),
+                    or_(col(Draft.next_attempt_at).is_(None), col(Draft.next_attempt_at) <= now),
+                ),
+                values={"claimed_until": now + self.lease, "attempts": Draft.attempts + 1},
+            )
+            if not won:
+                return []
+            rows = session.exec(
+                select(Draft, Item)
+                .join(Item, col(Item.id) == col(Draft.item_id))
+                .where(col(Draft.id).in_(won))
+                .order_by(col(Draft.send_at), col(Draft.id))
+                .execution_options(populate_existing=True)
+            ).all()
+        return [(draft, item) for draft, item in rows]
+
+    def _plan(self, now: datetime) -> None:
+        """Drafts due before the look-ahead ends: look at the platform now, wake at their send_at."""
+        with self.db.session() as session:
+            soon = session.exec(
+                select(Draft, Item)
+                .join(Item, col(Item.id) == col(Draft.item_id))
+                .where(
+                    Draft.status == DraftStatus.APPROVED,
+                    col(Draft.send_at) > now,
+                    col(Draft.send_at) <= now + self.look_ahead,
+                    or_(
+                        col(Draft.next_attempt_at).is_(None), col(Draft.next_attempt_at) <= col(Draft.send_at)
+                    ),
+                )
+            ).all()
+        if not soon:
+            return
+        looks: list[tuple[Draft, Item, Platform]] = []
+        with self._lock:
+            if self._stopped:
+                return
+            for draft, _item in soon:
+                assert draft.send_at is not None
+                send_at = as_utc(draft.send_at)
+                if send_at not in self._timers:
+                    delay = (send_at - now).total_seconds() + _TIMER_SLACK_S
+                    timer = threading.Timer(delay, self._on_time, args=(send_at,))
+                    timer.name = "publish-timer"
+                    timer.daemon = True
+                    self._timers[send_at] = timer
+                    timer.start()
+            self._planned = {d: at for d, at in self._planned.items() if at > now - self.look_ahead}
+            for draft, item in soon:
+                if draft.id not in self._planned:
+                    self._planned[draft.id or 0] = as_utc(draft.send_at or now)
+                    platform = self.platforms.for_item(item)
+                    if platform is not None:
+                        looks.append((draft, item, platform))
+        # On the pool, a few per task, not here: the sweep goes on while the platform answers.
+        for start in range(0, len(looks), _LOOKS_PER_TASK):
+            self._executor().submit(self._look, looks[start : start + _LOOKS_PER_TASK])
+
+    def _look(self, looks: list[tuple[Draft, Item, Platform]]) -> None:
+        try:
+            self.pre_look(looks)
+        except Exception:  # a look not made is made again at send time
+            log.exception("publish.look_failed count=%s", len(looks))
+
+    def _on_time(self, send_at: datetime) -> None:
+        with self._lock:
+            self._timers.pop(send_at, None)
+            if self._stopped:
+                return
+        try:
+            sent = self._publish_batch(self._due_ids(self.clock.now()))
+        except Exception:  # a timer thread has nobody else to tell; the sweep tries again
+            log.exception("publish.on_time_failed send_at=%s", send_at.isoformat())
+            return
+        if sent:
+            log.info("publish.on_time count=%s send_at=%s", sent, send_at.isoformat())
+
+    def _give_back(self, draft: Draft) -> None:
+        with self.db.session() as session:
+            move_draft(
+                session,
+                draft_id=draft.id or 0,
+                item_id=draft.item_id,
+                to=DraftStatus.APPROVED,
+                only_from=(DraftStatus.PUBLISHING,),
+                where=(col(Draft.claimed_until) == draft.claimed_until,),
+                values={"claimed_until": None, "attempts": Draft.attempts - 1},
+                rerender=False,
+            )
+        log.info("publish.given_back draft=%s", draft.id)
 
     def _claim(self, draft_id: int) -> Draft | None:
         now = self.clock.now()
@@ -305,40 +478,50 @@ class Publisher:
     def _published(
         self, draft: Draft, item: Item, published: Published, platform: Platform, *, found: str = ""
     ) -> None:
+        self._published_many([_Sent(draft, item, published, platform, found)])
+
+    def _published_many(self, sent: Sequence[_Sent]) -> None:
+        """Record replies that went out, all in one transaction."""
         now = self.clock.now()
-        item_id = item.id or 0
         with self.db.session() as session:
-            move_draft(
-                session,
-                draft_id=draft.id or 0,
-                item_id=item_id,
-                to=DraftStatus.PUBLISHED,
-                only_from=(DraftStatus.PUBLISHING,),
-                values={
-                    "published_id": published.external_id,
-                    "published_url": published.url,
-                    "published_at": now,
-                    "claimed_until": None,
-                    "last_error": None,
-                },
-                audit=Audit(
-                    actor=draft.decided_by or "system", action="published", detail=published.external_id
-                ),
+            for one in sent:
+                self._record_published(session, one, now=now)
+        for one in sent:
+            log.info(
+                "publish.done item=%s draft=%s platform=%s", one.item.id, one.draft.id, one.platform.name
             )
-            move_item(session, item_id=item_id, to=ItemState.REPLIED)
-            late = ""
-            if draft.send_at is not None and now - draft.send_at > timedelta(seconds=60):
-                late = f" ({duration(now - draft.send_at)} after its scheduled time)"
-            note = (
-                strings.NOTE_PUBLISHED.format(
-                    platform=platform.label, by=draft.decided_by, link=link(published.url, "see reply")
-                )
-                + late
-                + found
-            )
-            self._note(session, item_id, note)
-        log.info("publish.done item=%s draft=%s platform=%s", item.id, draft.id, platform.name)
         self.wake()
+
+    def _record_published(self, session: Session, sent: _Sent, *, now: datetime) -> None:
+        draft, item, published, platform = sent.draft, sent.item, sent.published, sent.platform
+        item_id = item.id or 0
+        move_draft(
+            session,
+            draft_id=draft.id or 0,
+            item_id=item_id,
+            to=DraftStatus.PUBLISHED,
+            only_from=(DraftStatus.PUBLISHING,),
+            values={
+                "published_id": published.external_id,
+                "published_url": published.url,
+                "published_at": now,
+                "claimed_until": None,
+                "last_error": None,
+            },
+            audit=Audit(actor=draft.decided_by or "system", action="published", detail=published.external_id),
+        )
+        move_item(session, item_id=item_id, to=ItemState.REPLIED)
+        late = ""
+        if draft.send_at is not None and now - draft.send_at > timedelta(seconds=60):
+            late = f" ({duration(now - draft.send_at)} after its scheduled time)"
+        note = (
+            strings.NOTE_PUBLISHED.format(
+                platform=platform.label, by=draft.decided_by, link=link(published.url, "see reply")
+            )
+            + late
+            + sent.found
+        )
+        self._note(session, item_id, note)
 
     def _failed(
         self, draft: Draft, item: Item, *, reason: str, transient: bool, retry_after: float | None = None
@@ -401,3 +584,46 @@ def _target(item: Item) -> ReplyTarget:
     return ReplyTarget(
         external_id=item.external_id, author_handle=item.author_handle, conversation_id=item.conversation_id
     )
+
+
+@dataclass(frozen=True)
+class _Sent:
+    draft: Draft
+    item: Item
+    published: Published
+    platform: Platform
+    found: str = ""
+
+
+class _Recorder:
+    """Group commit: replies sent by a batch's threads are recorded a transaction at a time.
+
+    Whichever sender finds nobody writing writes everything pending, again and again until
+    nothing is left; the others go on sending. ``flush`` after the batch writes the rest.
+    """
+
+    def __init__(self, *, write: Callable[[Sequence[_Sent]], None]) -> None:
+        self._write = write
+        self._pending: list[_Sent] = []
+        self._lock = threading.Lock()
+        self._writing = threading.Lock()
+
+    def add(self, sent: _Sent) -> None:
+        with self._lock:
+            self._pending.append(sent)
+        self.flush(wait=False)
+
+    def flush(self, *, wait: bool = True) -> None:
+        while self._writing.acquire(blocking=wait):
+            try:
+                with self._lock:
+                    batch, self._pending = self._pending, []
+                if batch:
+                    # Not written (the database failed): the claims stay PUBLISHING, and when
+                    # their lease runs out recovery finds the replies on the platform.
+                    self._write(batch)
+            finally:
+                self._writing.release()
+            with self._lock:
+                if not self._pending:
+                    return

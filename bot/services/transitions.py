@@ -141,3 +141,26 @@ def move_draft(
         enqueue(session, TaskKind.UPDATE_DRAFT, item_id=item_id, ref_id=draft_id)
     _audit(session, item_id, audit)
     return True
+
+
+def claim_drafts(
+    session: Session,
+    *,
+    draft_ids: Collection[int],
+    where: Collection[ColumnElement[bool]] = (),
+    values: Mapping[str, Any] | None = None,
+) -> list[int]:
+    """Move every draft of ``draft_ids`` that is still APPROVED (and ``where`` holds) to PUBLISHING.
+
+    One conditional UPDATE for the lot; returns the ids this caller won. Like the single
+    claim, it queues no re-render: published or failed follows within seconds and re-renders.
+    """
+    if not draft_may(D.APPROVED, D.PUBLISHING):
+        raise IllegalTransition(f"draft {D.APPROVED} -> {D.PUBLISHING}")
+    won = session.execute(
+        update(Draft)
+        .where(col(Draft.id).in_(sorted(draft_ids)), col(Draft.status) == D.APPROVED, *where)
+        .values(status=D.PUBLISHING, **(values or {}))
+        .returning(col(Draft.id))
+    )
+    return [row[0] for row in won]

@@ -282,17 +282,22 @@ class Publisher:
         return [draft_id for draft_id in due if draft_id is not None]
 
     def _publish_batch(self, due: list[int]) -> int:
-        """Claim ``due`` a batch per UPDATE, send on the pool, record published ones together."""
-        sent = 0
+        """Claim ``due`` a batch per UPDATE, send on the pool, record published ones together.
+
+        Everything due is claimed before the first send; a send the pool reaches late gives
+        its claim back (see ``_send``) rather than race the recovery of expired leases.
+        """
+        claimed: list[tuple[Draft, Item]] = []
         for start in range(0, len(due), _CLAIM_BATCH):
-            claimed = self._claim_batch(due[start : start + _CLAIM_BATCH])
-            if not claimed:
-                continue
-            self.pre_read(claimed)
-            recorder = _Recorder(write=self._published_many)
-            send = functools.partial(self._send_pair, recorder=recorder)
-            sent += send(claimed[0]) if len(claimed) == 1 else sum(self._executor().map(send, claimed))
-            recorder.flush()
+            batch = self._claim_batch(due[start : start + _CLAIM_BATCH])
+            self.pre_read(batch)
+            claimed.extend(batch)
+        if not claimed:
+            return 0
+        recorder = _Recorder(write=self._published_many)
+        send = functools.partial(self._send_pair, recorder=recorder)
+        sent = send(claimed[0]) if len(claimed) == 1 else sum(self._executor().map(send, claimed))
+        recorder.flush()
         return sent
 
     def _send_pair(self, pair: tuple[Draft, Item], *, recorder: _Recorder) -> int:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from typing import Any
+
+from sqlalchemy import String, func
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, select
 
 from bot.storage.models import (
@@ -43,3 +48,27 @@ def open_question_count(session: Session, *, item_id: int) -> int:
 
 def audit(session: Session, *, item_id: int | None, actor: str, action: str, detail: str = "") -> None:
     session.add(AuditEvent(item_id=item_id, actor=actor, action=action, detail=detail))
+
+
+class _NotForIndex(FunctionElement[str]):
+    type = String()  # the text columns it wraps: brand, platform, user ids
+    inherit_cache = True
+
+
+@compiles(_NotForIndex)
+def _as_is(element: _NotForIndex, compiler: SQLCompiler, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(_NotForIndex, "sqlite")
+def _unary_plus(element: _NotForIndex, compiler: SQLCompiler, **kw: Any) -> str:
+    return "+" + str(compiler.process(element.clauses, **kw))
+
+
+def not_for_index(column: Any) -> Any:
+    """The column's value, which on SQLite no index of that column may serve (`+column`).
+
+    For a filter that a wider index answers better, when SQLite's planner would rather read every
+    row through the column's own index. PostgreSQL chooses by cost and gets the column as is.
+    """
+    return _NotForIndex(column)

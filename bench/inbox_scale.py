@@ -17,13 +17,12 @@ plans; asserts nothing.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import random
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from typing import Any
 from slack_bolt.request import BoltRequest
 from sqlalchemy import Connection, insert, text
 
+from bench.answer_quickly import _database
 from bench.brands_bench import brands_file
 from bot.handlers.commands import HANDLERS, Command
 from bot.runtime import Runtime, build_runtime
@@ -41,7 +41,7 @@ from tests.fakes.base import forbid_network
 from tests.fakes.graph_api import FakeGraph
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.x_api import FakeX
-from tests.harness import command_body, settings_for, slack_headers, temporary_schema
+from tests.harness import command_body, settings_for, slack_headers
 
 TARGET_MS = 50.0
 BRANDS = 3
@@ -164,15 +164,6 @@ def _insert(connection: Connection, model: Any, rows: list[dict[str, Any]], *, p
             copy.write_row([row[c] for c in columns])
 
 
-@contextlib.contextmanager
-def _database(url: str | None, tmp: Path) -> Iterator[str]:
-    if not url:
-        yield f"sqlite:///{tmp / 'inbox-scale.db'}"
-        return
-    with temporary_schema(url, prefix="inboxscale") as schema_url:
-        yield schema_url
-
-
 def _timed(step: Callable[[], Any], runs: int) -> list[float]:
     step()  # the first run pays SQL compilation and the page cache, as a bot's first command did
     samples = []
@@ -214,7 +205,7 @@ def run(
         FakeSlack() as slack,
         FakeX() as x_api,
         FakeGraph() as graph,
-        _database(database_url, Path(tmp_name)) as url,
+        _database(database_url, tmp_name) as url,
     ):
         tmp = Path(tmp_name)
         brands_file(tmp / "brands.yml", count=BRANDS)

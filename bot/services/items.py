@@ -27,7 +27,7 @@ from bot.storage.models import (
     ItemState,
     OwnerQuestion,
 )
-from bot.storage.queries import audit, not_for_index
+from bot.storage.queries import among, audit, not_for_index
 
 STATE_WORDS = {ItemState.REPLIED: "replied", ItemState.IGNORED: "ignored", ItemState.SPAM: "marked as spam"}
 
@@ -218,7 +218,7 @@ class Items:
         if where.waiting_owner:
             # From the few unanswered questions to their items, not a probe per open item.
             unanswered = select(OwnerQuestion.item_id).where(text("answered_at IS NULL"))
-            conditions.append(col(Item.id).in_(unanswered))
+            conditions.append(among(col(Item.id), unanswered))
         return conditions
 
     def _count(self, where: InboxFilter) -> Any:

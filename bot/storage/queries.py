@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String, func
+from sqlalchemy import Boolean, ColumnElement, Select, String, func
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlmodel import Session, col, select
 
 from bot.storage.models import (
@@ -72,3 +73,37 @@ def not_for_index(column: Any) -> Any:
     row through the column's own index. PostgreSQL chooses by cost and gets the column as is.
     """
     return _NotForIndex(column)
+
+
+class _Among(ColumnElement[bool]):
+    type = Boolean()
+    _is_implicitly_boolean = True  # a comparison already: SQLite needs no `= 1` after it
+    inherit_cache = True
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("rows", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: Any, rows: Select[Any]) -> None:
+        self.column = column
+        self.rows = rows.scalar_subquery()
+
+
+@compiles(_Among)
+def _in(element: _Among, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"{compiler.process(element.column, **kw)} IN {compiler.process(element.rows, **kw)}"
+
+
+@compiles(_Among, "postgresql")
+def _any_array(element: _Among, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"{compiler.process(element.column, **kw)} = ANY(ARRAY{compiler.process(element.rows, **kw)})"
+
+
+def among(column: Any, rows: Select[Any]) -> ColumnElement[bool]:
+    """`column IN (rows)` for a short list of rows, looked up one by one by the column's index.
+
+    PostgreSQL writes it `column = ANY(ARRAY(rows))`: otherwise its planner hashes the rows and
+    walks the whole other side (100,000 open items for 1,000 unanswered questions, 13 ms against
+    4 ms). SQLite looks them up one by one already.
+    """
+    return _Among(column, rows)

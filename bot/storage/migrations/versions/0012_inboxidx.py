@@ -4,8 +4,8 @@
 parameters did not repeat the index's terms, and it left likely spam out after reading each row.
 The new one covers the count of every filter but "waiting", which starts from its few questions.
 
-Revision ID: 0011_inboxidx
-Revises: 0010_busy
+Revision ID: 0012_inboxidx
+Revises: 0011_group_posting
 Create Date: 2026-11-26 17:10:00
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_inboxidx"
-down_revision: str | None = "0010_busy"
+revision = "0012_inboxidx"
+down_revision: str | None = "0011_group_posting"
 branch_labels = None
 depends_on = None
 

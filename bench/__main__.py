@@ -1,8 +1,10 @@
 """``python -m bench``: webhook answer latency and item-to-Slack latency against a real bot on loopback.
 
-``python -m bench [all|inbox|replies|schedule|answer]``: ``inbox`` is the part described below; ``replies``
-(issue 3) and ``schedule`` (issue 4) are in ``bench/parts.py``; ``answer`` (issue 12: the Home view and
-the report with 100,000 items) is ``bench/answer_quickly.py``. The default runs them all.
+``python -m bench [all|inbox|replies|schedule|answer|brands|busy|inbox-scale]``: ``inbox`` is the part
+described below; ``replies`` (issue 3) and ``schedule`` (issue 4) are in ``bench/parts.py``; ``answer``
+(issue 12: the Home view and the report with 100,000 items) is ``bench/answer_quickly.py``;
+``inbox-scale`` (issue 10: `/social inbox` with 1,000,000 items) is ``bench/inbox_scale.py``. The
+default runs them all.
 
 Prints figures next to the targets; asserts nothing. Phases, on one bot and one fresh database:
 
@@ -37,7 +39,7 @@ from pathlib import Path
 
 from sqlalchemy import make_url
 
-from bench import answer_quickly, brands_bench, busy, clients, parts
+from bench import answer_quickly, brands_bench, busy, clients, inbox_scale, parts
 from bench.clients import Delivery, Sent
 from bench.instruments import Stopwatch, TimedSlack, tune_fake
 from bench.load import (
@@ -57,7 +59,7 @@ from tests.harness import settings_for, temporary_schema
 
 ANSWER_TARGET_MS = 50.0  # p99 of the webhook's answer
 SLACK_TARGET_MS = 2000.0  # webhook-200 -> the item's message in Slack, when Slack is not rate limiting
-PARTS = ("all", "inbox", "replies", "schedule", "answer", "brands", "busy")
+PARTS = ("all", "inbox", "replies", "schedule", "answer", "brands", "busy", "inbox-scale")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -68,8 +70,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="all",
         choices=PARTS,
         help="which part to run: inbox (webhooks, issue 2), replies (issue 3), schedule (issue 4), "
-        "brands (1 brand against 20 brands x 3 accounts, issue 11), busy (busy days, issue 10); "
-        "default all",
+        "brands (1 brand against 20 brands x 3 accounts, issue 11), busy (busy days, issue 10), "
+        "inbox-scale (/social inbox with 1,000,000 items, issue 10); default all",
     )
     parser.add_argument(
         "--replies", type=int, default=100, help="draft commands and Approve clicks (replies part)"
@@ -83,6 +85,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--relay-tasks", type=int, default=1000, help="posts drained with Slack not limiting (busy part)"
     )
+    parser.add_argument(
+        "--items", type=int, default=1_000_000, help="items in the database (inbox-scale part)"
+    )
+    parser.add_argument(
+        "--open", type=int, default=100_000, help="of which open, scattered (inbox-scale part)"
+    )
+    parser.add_argument("--runs", type=int, default=9, help="timed runs per case (inbox-scale part)")
     parser.add_argument("--scheduled", type=int, default=1000, help="drafts due at once (schedule part)")
     parser.add_argument(
         "--lead", type=float, default=15.0, help="seconds from setup's end to send_at (schedule part)"
@@ -118,7 +127,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "default: a separate process",
     )
     args = parser.parse_args(argv)
-    for name in ("burst", "clients", "quiet", "threads", "replies", "reply_clients", "publish", "scheduled"):
+    if not 0 <= args.open <= args.items:
+        parser.error("--open must be between 0 and --items")
+    for name in (
+        "burst",
+        "clients",
+        "quiet",
+        "threads",
+        "replies",
+        "reply_clients",
+        "publish",
+        "scheduled",
+        "items",
+        "runs",
+    ):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     return args
@@ -415,6 +437,12 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.part in ("all", "brands"):
         tables.append(brands_bench.run(burst=args.burst, n_clients=args.clients, threads=args.threads))
+    if args.part in ("all", "inbox-scale"):
+        tables.append(
+            inbox_scale.run(
+                items=args.items, open_items=args.open, runs=args.runs, database_url=args.database_url
+            )
+        )
     print(f"\n(run took {time.perf_counter() - began:.1f} s)")
     for lines in tables:
         print()

@@ -28,10 +28,10 @@ from tests.harness import PAGE_ID, settings_for
 BRANDS, ACCOUNTS = 20, 3
 
 
-def brands_file(path: Path) -> list[str]:
-    """Write 20 brands x 3 accounts; returns their Page ids. Secrets are `${ENV_VAR}`s set here."""
+def brands_file(path: Path, *, count: int = BRANDS) -> list[str]:
+    """Write `count` (20) brands x 3 accounts; returns their Page ids. Secrets are `${ENV_VAR}`s set here."""
     pages, brands = [], []
-    for b in range(BRANDS):
+    for b in range(count):
         page = str(700_000 + b)
         pages.append(page)
         os.environ[f"BENCH_TOKEN_{b}"] = f"page-token-{b}"

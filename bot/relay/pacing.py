@@ -79,16 +79,13 @@ class Pacer:
             self._spare.clear()
             self._expected.clear()
         for channel, n in spare.items():
-            try:
-                with self.db.session() as session:
-                    tokens = col(SlackPace.tokens) + n
-                    session.execute(
-                        update(SlackPace)
-                        .where(col(SlackPace.channel) == channel)
-                        .values(tokens=case((tokens > self.capacity, float(self.capacity)), else_=tokens))
-                    )
-            except Exception:  # the database is away: these tokens are lost, which only slows us
-                log.warning("relay.give_back_failed channel=%s tokens=%s", channel, n)
+            with self.db.session() as session:
+                tokens = col(SlackPace.tokens) + n
+                session.execute(
+                    update(SlackPace)
+                    .where(col(SlackPace.channel) == channel)
+                    .values(tokens=case((tokens > self.capacity, float(self.capacity)), else_=tokens))
+                )
 
     def take(self, channel: str, *, reserve: int = 0) -> None:
         """Spend one post on `channel`, or raise `Paced` with how long to wait."""

@@ -280,11 +280,11 @@ class Relay:
                 if self.parking is not None:
                     self.parking.delivered()
         finally:
+            if self.budget is not None:
+                self.budget.give_back()
             self._done_all(settle_later)
             # What this batch did not run (or could not finish) is given back without an attempt.
             self._release_all([t.id for t in tasks if t.id is not None and t.id not in finished | settled])
-            if self.budget is not None:
-                self.budget.give_back()
         return completed
 
     def _waiting_channels(self) -> dict[str, float]:

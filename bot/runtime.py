@@ -312,7 +312,6 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
         clock=clock,
         plan=Grouper(threads=threads, clock=clock).plan,
         parking=notices,
-        budget=pacer,
         lease=timedelta(seconds=settings.relay_lease_seconds),
         runners={
             **GroupRunners(threads=threads, clock=clock).runners(),

@@ -11,11 +11,10 @@ Wall-clock time (not the app's clock): Slack counts real seconds, and tests move
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
-from sqlalchemy import case, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
@@ -51,12 +50,6 @@ class Pacer:
         # must not tip a channel at full pace into a 429.
         self.capacity = max(1, self.burst - 1)
         self._now = now
-        # A relay batch says how many posts it holds per channel; one take from the shared bucket
-        # then covers several of them (one transaction instead of one per post). What the batch
-        # did not use goes back when it ends.
-        self._lock = threading.Lock()
-        self._expected: dict[str, int] = {}
-        self._spare: dict[str, int] = {}
 
     @property
     def reserve(self) -> int:
@@ -67,34 +60,8 @@ class Pacer:
         """How many posts Slack takes on one channel in `seconds`, a full burst included."""
         return self.burst + int(self.per_second * seconds)
 
-    def expect(self, posts: Mapping[str, int]) -> None:
-        """A batch is about to make up to this many posts per channel."""
-        with self._lock:
-            self._expected = {channel: n for channel, n in posts.items() if n > 1}
-
-    def give_back(self) -> None:
-        """The batch is over: tokens taken ahead for posts it did not make return to the bucket."""
-        with self._lock:
-            spare = {channel: n for channel, n in self._spare.items() if n > 0}
-            self._spare.clear()
-            self._expected.clear()
-        for channel, n in spare.items():
-            with self.db.session() as session:
-                tokens = col(SlackPace.tokens) + n
-                session.execute(
-                    update(SlackPace)
-                    .where(col(SlackPace.channel) == channel)
-                    .values(tokens=case((tokens > self.capacity, float(self.capacity)), else_=tokens))
-                )
-
     def take(self, channel: str, *, reserve: int = 0) -> None:
         """Spend one post on `channel`, or raise `Paced` with how long to wait."""
-        with self._lock:
-            if self._spare.get(channel, 0) > 0:
-                self._spare[channel] -= 1
-                return
-            # This post and the batch's others here, as far as the bucket allows beyond the reserve.
-            want = max(1, self._expected.get(channel, 1))
         for _ in range(20):  # lost races with another process; each retry rereads the row
             now = self._now()
             with self.db.session() as session:
@@ -113,18 +80,12 @@ class Pacer:
                 needed = 1.0 + reserve
                 if tokens < needed:
                     raise Paced(channel, (needed - tokens) / self.per_second)
-                extra = max(0, min(want - 1, int(tokens - needed)))
                 taken = session.execute(
                     update(SlackPace)
                     .where(col(SlackPace.channel) == channel, col(SlackPace.updated) == row.updated)
-                    .values(tokens=tokens - 1.0 - extra, updated=now)
+                    .values(tokens=tokens - 1.0, updated=now)
                 )
                 if taken.rowcount == 1:  # type: ignore[attr-defined]
-                    with self._lock:
-                        if extra:
-                            self._spare[channel] = self._spare.get(channel, 0) + extra
-                        if want > 1:
-                            self._expected[channel] = want - 1 - extra
                     return
         raise Paced(channel, 1.0 / self.per_second)
 
@@ -135,9 +96,6 @@ class Pacer:
         block, and nothing bursts into a channel Slack just refused.
         """
         until = self._now() + retry_after
-        with self._lock:  # Slack counts differently than we did: nothing taken ahead is spent
-            self._spare.pop(channel, None)
-            self._expected.pop(channel, None)
         log.warning("relay.rate_limited channel=%s retry_after=%ss", channel, retry_after)
         with self.db.session() as session:
             if session.get(SlackPace, channel) is None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -54,14 +53,6 @@ class Parking(Protocol):
     def delivered(self) -> None: ...
 
 
-class Budget(Protocol):
-    """Slack's pace (bot.relay.pacing.Pacer), told what a batch will post so it can take it at once."""
-
-    def expect(self, posts: Mapping[str, int]) -> None: ...
-
-    def give_back(self) -> None: ...
-
-
 class Relay:
     lease = timedelta(seconds=60)
     max_backoff = timedelta(minutes=5)
@@ -80,7 +71,6 @@ class Relay:
         plan: Callable[[], None] | None = None,
         parking: Parking | None = None,
         lease: timedelta | None = None,
-        budget: Budget | None = None,
     ) -> None:
         if lease is not None:
             self.lease = lease
@@ -88,7 +78,6 @@ class Relay:
         self.clock = clock
         self.name = name
         self.parking = parking
-        self.budget = budget
         self._runners = dict(runners)
         self._kinds: Collection[str] = sorted(kind.value for kind in self._runners)
         self._event = threading.Event()
@@ -231,8 +220,6 @@ class Relay:
         ordered = sorted([*rows, *followers], key=lambda row: (row[2], row[0]))
         tasks = self._claim_batch([task_id for task_id, channel, _ in ordered if channel not in waiting])
         pending = self._pending_by_item(tasks)
-        if self.budget is not None:
-            self.budget.expect(Counter(t.channel for t in tasks if t.channel))
         completed = 0
         finished: set[int] = set()  # done in this batch
         settled: set[int] = set()  # failed or parked in this batch; their rows say what comes next
@@ -280,8 +267,6 @@ class Relay:
                 if self.parking is not None:
                     self.parking.delivered()
         finally:
-            if self.budget is not None:
-                self.budget.give_back()
             self._done_all(settle_later)
             # What this batch did not run (or could not finish) is given back without an attempt.
             self._release_all([t.id for t in tasks if t.id is not None and t.id not in finished | settled])

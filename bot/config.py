@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     twitter_slack_channel: str | None = None
 
     meta_app_secret: str | None = None
+    # With the secret, the app access token Meta documents for debug_token (a token's expiry).
+    meta_app_id: str | None = None
     meta_verify_token: str | None = None
     meta_graph_url: str = "https://graph.facebook.com"
     meta_graph_version: str = "v21.0"

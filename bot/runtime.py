@@ -183,6 +183,11 @@ def build_platforms(settings: Settings, brands: Brands, *, clock: Clock) -> list
     """One client per account, so every reply goes out with its own account's credentials."""
     timeout = settings.http_timeout_seconds
     graphs: dict[str, GraphClient] = {}
+    app_token = (
+        f"{settings.meta_app_id}|{settings.meta_app_secret}"
+        if settings.meta_app_id and settings.meta_app_secret
+        else None
+    )
 
     def graph(token: str) -> GraphClient:
         # One GraphClient per token: a Page and its Instagram account share one.
@@ -192,6 +197,7 @@ def build_platforms(settings: Settings, brands: Brands, *, clock: Clock) -> list
                 graph_url=settings.meta_graph_url,
                 version=settings.meta_graph_version,
                 timeout=timeout,
+                app_token=app_token,
             )
         return graphs[token]
 

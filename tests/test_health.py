@@ -8,7 +8,7 @@ from typing import Any
 from tests.fakes.graph_api import FakeGraph
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.x_api import FakeX
-from tests.harness import INBOX, TEAM_TOKEN
+from tests.harness import APP_SECRET, INBOX, TEAM_TOKEN
 
 
 def _notices(slack: FakeSlack, word: str) -> list[str]:
@@ -61,3 +61,30 @@ def test_healthz_is_503_when_slack_refuses_the_token(bot: Any, slack: FakeSlack)
     health = bot.http.get(bot.url + "/healthz", timeout=10)
     assert health.status_code == 503
     assert health.json()["checks"]["slack"]["error"] == "token_revoked"
+
+
+def test_with_the_app_id_the_expiry_is_asked_with_the_app_token_meta_documents(
+    make_bot: Any, slack: FakeSlack, graph: FakeGraph
+) -> None:
+    graph.set_app(app_id="1234567890", app_secret=APP_SECRET, debug_needs_app_token=True)
+    graph.set_token_expiry("page-token", int(time.time()) + 3 * 86400)
+    bot = make_bot(meta_app_id="1234567890")
+    bot.runtime.health.check_all()
+    slack.wait_for(
+        lambda: {t.split("*")[1] for t in _notices(slack, "expires on")} == {"Facebook", "Instagram"}
+    )
+    asked = graph.calls_to("debug_token")
+    assert asked and all(c.params.get("access_token") == f"1234567890|{APP_SECRET}" for c in asked)
+
+
+def test_without_the_app_id_a_refused_self_inspection_is_no_failure(
+    bot: Any, slack: FakeSlack, graph: FakeGraph
+) -> None:
+    graph.set_app(app_id="1234567890", app_secret=APP_SECRET, debug_needs_app_token=True)
+    graph.set_token_expiry("page-token", int(time.time()) + 3 * 86400)
+    bot.runtime.health.check_all()
+    assert graph.calls_to("debug_token"), "the token was asked about itself"
+    assert _notices(slack, "is not working") == []  # the token works: only its expiry is unknown
+    assert _notices(slack, "expires on") == []
+    checks = bot.http.get(bot.url + "/healthz", timeout=10).json()["checks"]
+    assert checks["facebook"] == {"ok": True} and checks["instagram"] == {"ok": True}

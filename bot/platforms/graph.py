@@ -8,14 +8,17 @@ META_GRAPH_URL and has a timeout. Its errors become ours here.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
 import facebook
 import requests
 
-from bot.platforms.base import PermanentError, TransientError, UnknownOutcome
+from bot.platforms.base import PermanentError, PlatformError, TransientError, UnknownOutcome
 from bot.platforms.http import RebasedSession, request_failure
+
+log = logging.getLogger(__name__)
 
 _SDK_HOST = "https://graph.facebook.com/"
 # Graph error codes that mean "try again later" (throttling, temporary outage).
@@ -54,17 +57,38 @@ class _GraphSession(RebasedSession):
 
 
 class GraphClient:
-    def __init__(self, *, access_token: str, graph_url: str, version: str, timeout: float) -> None:
+    def __init__(
+        self,
+        *,
+        access_token: str,
+        graph_url: str,
+        version: str,
+        timeout: float,
+        app_token: str | None = None,
+    ) -> None:
         session = _GraphSession(origin=_SDK_HOST, base=graph_url.rstrip("/") + "/", timeout=timeout)
         self._api = facebook.GraphAPI(access_token=access_token, timeout=timeout, session=session)
         self._api.version = version
         self._token = access_token
+        self._app_token = app_token
 
     def token_expires_at(self) -> datetime | None:
-        """When the token expires, from `debug_token` (None: never or not said)."""
-        found = self._call(
-            lambda: self._api.request(f"{self._api.version}/debug_token", {"input_token": self._token})
-        )
+        """When the token expires, from `debug_token` (None: never, not said, or not to be asked).
+
+        Meta documents an app access token (`APP_ID|APP_SECRET`) as the caller of debug_token.
+        Without one the token asks about itself, which Meta does not promise to answer: a refusal
+        then means "expiry unknown", not a broken token (the caller has just proved it works).
+        """
+        args = {"input_token": self._token}
+        if self._app_token:
+            args["access_token"] = self._app_token
+        try:
+            found = self._call(lambda: self._api.request(f"{self._api.version}/debug_token", args))
+        except PlatformError as exc:
+            if self._app_token:
+                raise
+            log.info("graph.expiry_unknown reason=%s", exc.reason)
+            return None
         data: dict[str, Any] = found["data"] if isinstance(found.get("data"), dict) else {}
         if data.get("is_valid") is False:
             error: dict[str, Any] = data["error"] if isinstance(data.get("error"), dict) else {}

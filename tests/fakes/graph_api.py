@@ -144,6 +144,8 @@ class FakeGraph(FakeServer):
         self._tokens: set[str] = {access_token} if access_token else set()
         self._invalidated: set[str] = set()
         self._expiry: dict[str, int] = {}
+        self._app_token: str | None = None  # "APP_ID|APP_SECRET", good for debug_token only
+        self._debug_needs_app_token = False
         self.objects: dict[str, dict[str, Any]] = {}
         self._deleted: set[str] = set()
         self._fb_ids = itertools.count(900_000_000_000_001)
@@ -168,6 +170,17 @@ class FakeGraph(FakeServer):
         """Accept another access token (turns on checking if no token was configured)."""
         with self._cond:
             self._tokens.add(token)
+
+    def set_app(self, *, app_id: str, app_secret: str, debug_needs_app_token: bool = False) -> None:
+        """The app's access token (`APP_ID|APP_SECRET`), accepted by `debug_token`.
+
+        With ``debug_needs_app_token`` only it may inspect a token, as Meta's reference requires
+        ("an app access token or an app developer's user access token"); a Page token asking
+        about itself is refused.
+        """
+        with self._cond:
+            self._app_token = f"{app_id}|{app_secret}"
+            self._debug_needs_app_token = debug_needs_app_token
 
     def set_token_expiry(self, token: str, expires_at: int) -> None:
         """What `debug_token` reports as the token's `expires_at` (unix time; 0 means never)."""
@@ -428,6 +441,17 @@ class FakeGraph(FakeServer):
             token = auth.split(" ", 1)[1].strip() if " " in auth else ""
         if not token:
             return self._error("An access token is required to request this resource.", "OAuthException", 104)
+        debugging = call.method == "GET" and call.path.rstrip("/").endswith("/debug_token")
+        if debugging and self._app_token is not None:
+            if token == self._app_token:
+                return self._debug_token(str(params.get("input_token") or ""))
+            if self._debug_needs_app_token:
+                return self._error(
+                    "(#100) You must provide an app access token, or a user access token that is an "
+                    "owner or developer of the app",
+                    "OAuthException",
+                    100,
+                )
         if (self._tokens and token not in self._tokens) or token in self._invalidated:
             if token in self._invalidated:
                 message = (

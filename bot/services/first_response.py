@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, func, update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot.brands import Brand, Brands
 from bot.clock import Clock
@@ -173,18 +173,13 @@ class FirstResponse:
                 item = session.get(Item, item_id)
                 assert item is not None and item.id is not None
                 left = self.left(item) or timedelta(0)
-                who = (
-                    strings.NUDGE_CLAIMED.format(user=item.claimed_by)
-                    if item.claimed_by
-                    else strings.NUDGE_UNCLAIMED
-                )
-                enqueue(
+                _tell(
                     session,
-                    TaskKind.NOTE,
-                    item_id=item.id,
-                    text=strings.NOTE_NUDGE.format(n=item.id, left=duration_text(shown_left(left)), who=who),
+                    item,
+                    strings.NOTE_NUDGE.format(
+                        n=item.id, left=duration_text(shown_left(left)), who=_who(item)
+                    ),
                 )
-                enqueue(session, TaskKind.UPDATE_ITEM, item_id=item.id)
             log.info("clock.nudged item=%s", item_id)
             sent += 1
         return sent
@@ -214,18 +209,7 @@ class FirstResponse:
                     continue
                 item = session.get(Item, item_id)
                 assert item is not None and item.id is not None
-                who = (
-                    strings.NUDGE_CLAIMED.format(user=item.claimed_by)
-                    if item.claimed_by
-                    else strings.NUDGE_UNCLAIMED
-                )
-                enqueue(
-                    session,
-                    TaskKind.NOTE,
-                    item_id=item.id,
-                    text=strings.NOTE_OVERDUE.format(n=item.id, who=who),
-                )
-                enqueue(session, TaskKind.UPDATE_ITEM, item_id=item.id)
+                _tell(session, item, strings.NOTE_OVERDUE.format(n=item.id, who=_who(item)))
             log.info("clock.overdue item=%s", item_id)
             sent += 1
         return sent
@@ -263,3 +247,14 @@ class FirstResponse:
         if boundary <= timedelta(0):
             return None  # the overdue sweep re-renders at the target
         return advance(schedule=policy.schedule, start=now, amount=left - boundary)
+
+
+def _who(item: Item) -> str:
+    """Who the note is for: whoever claimed the item, or that nobody has."""
+    return strings.NUDGE_CLAIMED.format(user=item.claimed_by) if item.claimed_by else strings.NUDGE_UNCLAIMED
+
+
+def _tell(session: Session, item: Item, text: str) -> None:
+    """A note in the item's thread, and its message re-rendered (its clock now says so)."""
+    enqueue(session, TaskKind.NOTE, item_id=item.id or 0, text=text)
+    enqueue(session, TaskKind.UPDATE_ITEM, item_id=item.id or 0)

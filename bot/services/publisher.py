@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_
+from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, select
 
 from bot.clock import Clock, as_utc
@@ -272,11 +272,7 @@ class Publisher:
         with self.db.session() as session:
             due = session.exec(
                 select(Draft.id)
-                .where(
-                    Draft.status == DraftStatus.APPROVED,
-                    or_(col(Draft.send_at).is_(None), col(Draft.send_at) <= now),
-                    or_(col(Draft.next_attempt_at).is_(None), col(Draft.next_attempt_at) <= now),
-                )
+                .where(Draft.status == DraftStatus.APPROVED, *_due_by(now))
                 .order_by(col(Draft.send_at), col(Draft.id))
             ).all()
         return [draft_id for draft_id in due if draft_id is not None]
@@ -311,10 +307,7 @@ class Publisher:
             won = claim_drafts(
                 session,
                 draft_ids=draft_ids,
-                where=(
-                    or_(col(Draft.send_at).is_(None), col(Draft.send_at) <= now),
-                    or_(col(Draft.next_attempt_at).is_(None), col(Draft.next_attempt_at) <= now),
-                ),
+                where=_due_by(now),
                 values={"claimed_until": now + self.lease, "attempts": Draft.attempts + 1},
             )
             if not won:
@@ -413,10 +406,7 @@ class Publisher:
                 item_id=draft.item_id,
                 to=DraftStatus.PUBLISHING,
                 only_from=(DraftStatus.APPROVED,),
-                where=(
-                    or_(col(Draft.send_at).is_(None), col(Draft.send_at) <= now),
-                    or_(col(Draft.next_attempt_at).is_(None), col(Draft.next_attempt_at) <= now),
-                ),
+                where=_due_by(now),
                 values={"claimed_until": now + self.lease, "attempts": Draft.attempts + 1},
                 # Published or failed follows within seconds and re-renders then.
                 rerender=False,
@@ -583,6 +573,14 @@ class Publisher:
     def _label(self, item: Item) -> str:
         platform = self.platforms.for_item(item)
         return platform.label if platform else item.platform
+
+
+def _due_by(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """An approved draft may go out at `now`: its send time and its retry time have come."""
+    return (
+        or_(col(Draft.send_at).is_(None), col(Draft.send_at) <= now),
+        or_(col(Draft.next_attempt_at).is_(None), col(Draft.next_attempt_at) <= now),
+    )
 
 
 def _target(item: Item) -> ReplyTarget:

@@ -30,7 +30,7 @@ from bot.platforms.base import ExistenceChecking, Platform, ReplyTarget
 from bot.relay.kinds import TaskKind
 from bot.relay.queue import enqueue
 from bot.services.errors import UserError
-from bot.services.transitions import Audit, move_draft, move_item
+from bot.services.transitions import Audit, end_claim, move_draft, move_item
 from bot.storage.db import Database
 from bot.storage.models import Draft, DraftStatus, Item, ItemState, utcnow
 
@@ -179,13 +179,11 @@ class PreSend:
     def _cancel(self, draft: Draft, item: Item, *, platform_label: str) -> None:
         item_id = item.id or 0
         with self.db.session() as session:
-            move_draft(
+            end_claim(
                 session,
-                draft_id=draft.id or 0,
-                item_id=item_id,
+                draft=draft,
                 to=DraftStatus.CANCELLED,
-                only_from=(DraftStatus.PUBLISHING,),
-                values={"claimed_until": None, "last_error": "the comment was removed"},
+                values={"last_error": "the comment was removed"},
                 audit=Audit(actor="system", action="cancelled", detail="comment removed"),
             )
             move_item(
@@ -203,13 +201,10 @@ class PreSend:
     def _hold(self, draft: Draft, item: Item, newer: Item) -> None:
         item_id = item.id or 0
         with self.db.session() as session:
-            move_draft(
+            end_claim(
                 session,
-                draft_id=draft.id or 0,
-                item_id=item_id,
+                draft=draft,
                 to=DraftStatus.HELD,
-                only_from=(DraftStatus.PUBLISHING,),
-                values={"claimed_until": None},
                 audit=Audit(actor="system", action="held", detail=f"item {newer.id}"),
             )
             move_item(session, item_id=item_id, to=ItemState.DRAFT, only_from=(ItemState.SCHEDULED,))

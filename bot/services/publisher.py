@@ -46,7 +46,7 @@ from bot.relay.kinds import TaskKind
 from bot.relay.queue import enqueue
 from bot.services.accounts import PlatformRegistry
 from bot.services.errors import UserError
-from bot.services.transitions import Audit, claim_drafts, move_draft, move_item
+from bot.services.transitions import Audit, claim_drafts, end_claim, move_draft, move_item
 from bot.storage.db import Database
 from bot.storage.models import CLOSED_STATES, Draft, DraftStatus, Item, ItemState
 
@@ -384,14 +384,12 @@ class Publisher:
 
     def _give_back(self, draft: Draft) -> None:
         with self.db.session() as session:
-            move_draft(
+            end_claim(
                 session,
-                draft_id=draft.id or 0,
-                item_id=draft.item_id,
+                draft=draft,
                 to=DraftStatus.APPROVED,
-                only_from=(DraftStatus.PUBLISHING,),
                 where=(col(Draft.claimed_until) == draft.claimed_until,),
-                values={"claimed_until": None, "attempts": Draft.attempts - 1},
+                values={"attempts": Draft.attempts - 1},
                 rerender=False,
             )
         log.info("publish.given_back draft=%s", draft.id)
@@ -451,13 +449,11 @@ class Publisher:
         item_id = item.id or 0
         checked = checked or strings.UNKNOWN_NOT_CHECKED.format(platform=label, error="not connected")
         with self.db.session() as session:
-            if not move_draft(
+            if not end_claim(
                 session,
-                draft_id=draft.id or 0,
-                item_id=item_id,
+                draft=draft,
                 to=DraftStatus.UNKNOWN,
-                only_from=(DraftStatus.PUBLISHING,),
-                values={"claimed_until": None, "last_error": f"{reason}; {checked}"[:500]},
+                values={"last_error": f"{reason}; {checked}"[:500]},
                 audit=Audit(actor="system", action="unknown", detail=reason[:200]),
             ):
                 return
@@ -490,17 +486,14 @@ class Publisher:
     def _record_published(self, session: Session, sent: _Sent, *, now: datetime) -> None:
         draft, item, published, platform = sent.draft, sent.item, sent.published, sent.platform
         item_id = item.id or 0
-        move_draft(
+        end_claim(
             session,
-            draft_id=draft.id or 0,
-            item_id=item_id,
+            draft=draft,
             to=DraftStatus.PUBLISHED,
-            only_from=(DraftStatus.PUBLISHING,),
             values={
                 "published_id": published.external_id,
                 "published_url": published.url,
                 "published_at": now,
-                "claimed_until": None,
                 "last_error": None,
             },
             audit=Audit(actor=draft.decided_by or "system", action="published", detail=published.external_id),
@@ -527,13 +520,11 @@ class Publisher:
         audit = Audit(actor="system", action="failed" if final else "retrying", detail=reason)
         with self.db.session() as session:
             if final:
-                move_draft(
+                end_claim(
                     session,
-                    draft_id=draft.id or 0,
-                    item_id=item_id,
+                    draft=draft,
                     to=DraftStatus.FAILED,
-                    only_from=(DraftStatus.PUBLISHING,),
-                    values={"claimed_until": None, "last_error": reason[:500]},
+                    values={"last_error": reason[:500]},
                     audit=audit,
                 )
                 move_item(session, item_id=item_id, to=ItemState.FAILED)
@@ -544,14 +535,11 @@ class Publisher:
                     if retry_after
                     else self.base_backoff * 2 ** (draft.attempts - 1)
                 )
-                move_draft(
+                end_claim(
                     session,
-                    draft_id=draft.id or 0,
-                    item_id=item_id,
+                    draft=draft,
                     to=DraftStatus.APPROVED,
-                    only_from=(DraftStatus.PUBLISHING,),
                     values={
-                        "claimed_until": None,
                         "last_error": reason[:500],
                         "next_attempt_at": self.clock.now() + delay,
                     },

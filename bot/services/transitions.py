@@ -143,6 +143,31 @@ def move_draft(
     return True
 
 
+def end_claim(
+    session: Session,
+    *,
+    draft: Draft,
+    to: DraftStatus,
+    where: Collection[ColumnElement[bool]] = (),
+    values: Mapping[str, Any] | None = None,
+    audit: Audit | None = None,
+    rerender: bool = True,
+) -> bool:
+    """A send's claim ends (published, failed, unknown, cancelled, held, given back): the draft
+    leaves PUBLISHING and its lease is cleared in the same UPDATE (see `move_draft`)."""
+    return move_draft(
+        session,
+        draft_id=draft.id or 0,
+        item_id=draft.item_id,
+        to=to,
+        only_from=(DraftStatus.PUBLISHING,),
+        where=where,
+        values={"claimed_until": None, **(values or {})},
+        audit=audit,
+        rerender=rerender,
+    )
+
+
 def claim_drafts(
     session: Session,
     *,

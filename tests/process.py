@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -20,6 +21,8 @@ from tests.fakes.slack_api import FakeSlack
 from tests.harness import command_body, slack_headers
 
 ROOT = Path(__file__).resolve().parent.parent
+# The bot's start line names the port it listens on (PORT=0 lets the kernel choose one).
+_LISTENING = re.compile(rb"\bstart mode=\w+ port=(\d+)")
 
 
 def free_port() -> int:
@@ -46,26 +49,39 @@ def process_env(settings: Settings, *, port: int) -> dict[str, str]:
 
 class BotProcess:
     def __init__(self, settings: Settings, *, cwd: Path, name: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        # The bot binds port 0 and says which port it got: a port picked here and bound later
+        # can be taken in between by another test worker ("Address already in use").
+        self.port = 0
+        self.url = ""
         self.log = cwd / f"{name}.log"
-        env = process_env(settings, port=self.port)
+        self._log_start = self.log.stat().st_size if self.log.exists() else 0
+        env = process_env(settings, port=0)
         self._out = self.log.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot"], cwd=cwd, env=env, stdout=self._out, stderr=subprocess.STDOUT
         )
         self._wait_healthy()
 
+    def _listening_port(self) -> int:
+        with self.log.open("rb") as log:
+            log.seek(self._log_start)
+            found = _LISTENING.search(log.read())
+        return int(found.group(1)) if found else 0
+
     def _wait_healthy(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise AssertionError(f"bot exited: {self.log.read_text()[-2000:]}")
-            try:
-                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                pass
+            if not self.port:
+                self.port = self._listening_port()
+                self.url = f"http://127.0.0.1:{self.port}"
+            if self.port:
+                try:
+                    if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                        return
+                except requests.ConnectionError:
+                    pass
             time.sleep(0.05)  # polling a starting process: there is no event to wait on
         raise AssertionError(f"bot did not become healthy: {self.log.read_text()[-2000:]}")
 

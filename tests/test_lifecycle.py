@@ -17,7 +17,7 @@ from tests.fakes.graph_api import FakeGraph
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.x_api import FakeX
 from tests.harness import TEAM_TOKEN, settings_for
-from tests.process import BotProcess, free_port, process_env
+from tests.process import BotProcess, process_env
 
 
 def _start(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -64,7 +64,7 @@ def test_a_database_that_cannot_open_is_one_line(
     settings = settings_for(
         database_url=f"sqlite:///{tmp_path}/missing-dir/inbox.db", slack=slack, x_api=x_api, graph=graph
     )
-    _one_line(_start(tmp_path, process_env(settings, port=free_port())), "social-inbox: database error:")
+    _one_line(_start(tmp_path, process_env(settings, port=0)), "social-inbox: database error:")
 
 
 @pytest.mark.timeout(120)
@@ -78,9 +78,7 @@ def test_a_postgresql_that_never_answers_times_out(
         graph=graph,
         http_timeout_seconds=2,
     )
-    line = _one_line(
-        _start(tmp_path, process_env(settings, port=free_port())), "social-inbox: database error:"
-    )
+    line = _one_line(_start(tmp_path, process_env(settings, port=0)), "social-inbox: database error:")
     assert "timeout" in line.lower()
 
 
@@ -89,7 +87,7 @@ def test_a_revoked_slack_token_stops_the_start(
 ) -> None:
     slack.revoke_token(TEAM_TOKEN)
     settings = settings_for(database_url=database_url, slack=slack, x_api=x_api, graph=graph)
-    line = _one_line(_start(tmp_path, process_env(settings, port=free_port())), "social-inbox: Slack refused")
+    line = _one_line(_start(tmp_path, process_env(settings, port=0)), "social-inbox: Slack refused")
     assert "token_revoked" in line
 
 
@@ -101,7 +99,7 @@ def test_socket_mode_that_cannot_connect_is_one_line(
         database_url=database_url, slack=slack, x_api=x_api, graph=graph, slack_app_token="xapp-revoked"
     )
     slack.revoke_token("xapp-revoked")
-    _one_line(_start(tmp_path, process_env(settings, port=free_port())), "social-inbox: Socket Mode")
+    _one_line(_start(tmp_path, process_env(settings, port=0)), "social-inbox: Socket Mode")
 
 
 @pytest.mark.timeout(120)

@@ -87,7 +87,16 @@ def private_postgres() -> Iterator[PrivatePostgres]:
             "PostgreSQL fault test: needs root (to run the server as `postgres`) or the postgres user"
         )
     server = PrivatePostgres(bin_dir)
-    server.start()
+    for attempt in range(3):
+        try:
+            server.start()
+            break
+        except subprocess.CalledProcessError:
+            # The free port we picked may have been taken by another test worker meanwhile.
+            if attempt == 2:
+                raise
+            server.port = free_port()
+            server.url = f"postgresql+psycopg://postgres@127.0.0.1:{server.port}/postgres"
     yield server
     server.stop()
 

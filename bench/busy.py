@@ -82,6 +82,9 @@ class BusySlack(FakeSlack):
     def route(self, call: Call) -> Response:
         now = time.perf_counter()
         response = super().route(call)
+        if call.path == "/api/chat.update" and isinstance(response.body, dict) and response.body.get("ok"):
+            # A storm's listing takes later questions by an edit: they are visible from then on.
+            self._lines_visible(call, now)
         if call.path != "/api/chat.postMessage":
             return response
         self.posts += 1
@@ -98,11 +101,15 @@ class BusySlack(FakeSlack):
             self.own.setdefault(item_id, now)
             self.visible.setdefault(item_id, now)
         elif meta.get("event_type") == "social_inbox_group" and payload.get("purpose") != "spam":
-            for block in _json(call.form.get("blocks")) or []:
-                block_id = str(block.get("block_id", ""))
-                if block_id.startswith("line:"):
-                    self.visible.setdefault(int(block_id[5:]), now)
+            self._lines_visible(call, now)
         return response
+
+    def _lines_visible(self, call: Call, now: float) -> None:
+        # Only grouped messages have `line:N` blocks (the spam digest's are spam, left out of targets).
+        for block in _json(call.form.get("blocks")) or []:
+            block_id = str(block.get("block_id", ""))
+            if block_id.startswith("line:"):
+                self.visible.setdefault(int(block_id[5:]), now)
 
 
 def _runs(shown: list[str]) -> str:

@@ -46,6 +46,12 @@ class Priority(IntEnum):
     LISTED_QUESTION = 20  # already seen in a storm listing: its own message follows at Slack's pace
     LISTED_URGENT = 21
     ROUTINE = 30  # praise and comments, one message each, while Slack keeps up
+    SPAM_DIGEST = 31  # the hour's "Filtered as likely spam": out of the way, after everything else
+
+    @staticmethod
+    def is_routine(priority: int) -> bool:
+        """Posts that leave part of a channel's burst to questions and grouped messages."""
+        return priority >= Priority.ROUTINE
 
 
 _RERENDERS = frozenset(

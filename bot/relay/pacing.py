@@ -27,10 +27,12 @@ log = logging.getLogger(__name__)
 class Paced(Exception):
     """The channel is at Slack's pace: nothing was sent; try the task again in `wait` seconds."""
 
-    def __init__(self, channel: str, wait: float) -> None:
+    def __init__(self, channel: str, wait: float, *, routine: bool = False) -> None:
         super().__init__(f"{channel} paced for {wait:.2f}s")
         self.channel = channel
         self.wait = wait
+        # Only posts that leave the reserve wait (praise one by one): questions and groups may go.
+        self.routine = routine
 
 
 class Pacer:
@@ -77,9 +79,10 @@ class Pacer:
                 if row.blocked_until > now:
                     raise Paced(channel, row.blocked_until - now)
                 tokens = min(float(self.capacity), row.tokens + max(0.0, now - row.updated) * self.per_second)
-                needed = 1.0 + reserve
-                if tokens < needed:
-                    raise Paced(channel, (needed - tokens) / self.per_second)
+                if tokens < 1.0:  # no post may go yet
+                    raise Paced(channel, (1.0 - tokens) / self.per_second)
+                if tokens < 1.0 + reserve:  # only the reserve is left: routine posts wait for more
+                    raise Paced(channel, (1.0 + reserve - tokens) / self.per_second, routine=True)
                 taken = session.execute(
                     update(SlackPace)
                     .where(col(SlackPace.channel) == channel, col(SlackPace.updated) == row.updated)

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.relay.kinds import Priority, TaskKind
-from bot.storage.models import CLOSED_STATES, Item, ItemMessage, SlackTask
+from bot.storage.models import CLOSED_STATES, GroupPurpose, Item, ItemGroup, ItemMessage, SlackTask
 
 
 def enqueue(
@@ -44,7 +44,7 @@ def enqueue(
         # rather than waiting, and never deadlocks. A second re-render is harmless; a lost one
         # leaves a message showing an old state.
         pending = session.exec(
-            select(SlackTask.id)
+            select(SlackTask.id, SlackTask.priority)
             .where(
                 *same_message,
                 SlackTask.kind == kind.value,
@@ -55,6 +55,12 @@ def enqueue(
             .with_for_update(skip_locked=True)
         ).first()
         if pending is not None:
+            pending_id, pending_priority = pending
+            if pending_priority > priority:
+                # A person's re-render absorbed by a background one must not wait at its priority.
+                session.execute(
+                    update(SlackTask).where(col(SlackTask.id) == pending_id).values(priority=int(priority))
+                )
             return
     session.add(
         SlackTask(
@@ -67,6 +73,30 @@ def enqueue(
             priority=int(priority),
             channel=channel,
         )
+    )
+
+
+# Where a group's first post stands in the relay's order; once posted, a re-render is an edit.
+_FIRST_POST = {
+    GroupPurpose.LISTING: Priority.PEOPLE,
+    GroupPurpose.ITEMS: Priority.GROUP,
+    GroupPurpose.SPAM: Priority.SPAM_DIGEST,
+}
+
+
+def rerender_group(session: Session, *, group: ItemGroup, item_id: int) -> None:
+    """Queue a re-render of `group`'s message after a change to one of its items.
+
+    An edit goes first (it is not paced); a group not posted yet keeps its place in line, so a
+    link found for a spam item does not push the spam digest ahead of the questions.
+    """
+    enqueue(
+        session,
+        TaskKind.RENDER_GROUP,
+        item_id=item_id,
+        ref_id=group.id,
+        priority=Priority.PEOPLE if group.ts else _FIRST_POST[group.purpose],
+        channel=group.channel,
     )
 
 

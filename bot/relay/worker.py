@@ -20,13 +20,13 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import or_, update
+from sqlalchemy import and_, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from bot.clock import Clock
 from bot.relay.errors import Cause, Classified, Verdict, classify
-from bot.relay.kinds import TaskKind
+from bot.relay.kinds import Priority, TaskKind
 from bot.relay.pacing import Paced
 from bot.storage.db import Database
 from bot.storage.models import SlackTask
@@ -88,8 +88,10 @@ class Relay:
         self._paused_until: datetime | None = None
         # Run before each batch (the grouping of a busy channel's queue).
         self._plan = plan
-        # chat.postMessage is paced per channel: where this worker may post again (monotonic time).
-        self._channel_waits: dict[str, float] = {}
+        # chat.postMessage is paced per channel: when this worker may post there again (monotonic
+        # time), keyed by (channel, routine): a wait for routine posts (which leave the reserve)
+        # holds back praise one by one, never the questions and groups behind them.
+        self._channel_waits: dict[tuple[str, bool], float] = {}
         self._full_batch = False
         self._outages = 0  # Slack unreachable this many times in a row
 
@@ -186,6 +188,18 @@ class Relay:
                 .exists()
             )
             in_order = or_(col(SlackTask.kind) != TaskKind.POST_ITEM.value, ~posting_before)
+            # Tasks of channels at Slack's pace are not read at all: a long paced queue must neither
+            # fill every batch (keeping edits and other channels out) nor make the loop spin.
+            held_channels = sorted({channel for channel, routine in waiting if not routine})
+            reserve_channels = sorted({channel for channel, routine in waiting if routine})
+            not_held = and_(
+                or_(col(SlackTask.channel).is_(None), col(SlackTask.channel).not_in(held_channels)),
+                or_(
+                    col(SlackTask.channel).is_(None),
+                    col(SlackTask.channel).not_in(reserve_channels),
+                    col(SlackTask.priority) < int(Priority.ROUTINE),
+                ),
+            )
             rows = session.exec(
                 select(SlackTask.id, SlackTask.channel, SlackTask.priority)
                 .where(
@@ -196,6 +210,7 @@ class Relay:
                     or_(col(SlackTask.claimed_until).is_(None), col(SlackTask.claimed_until) < now),
                     or_(col(SlackTask.kind).in_(_UNORDERED), ~blocked),
                     in_order,
+                    not_held,
                 )
                 .order_by(col(SlackTask.priority), col(SlackTask.id))
                 .limit(self.batch)
@@ -218,7 +233,9 @@ class Relay:
                 .limit(self.batch)
             ).all()
         ordered = sorted([*rows, *followers], key=lambda row: (row[2], row[0]))
-        tasks = self._claim_batch([task_id for task_id, channel, _ in ordered if channel not in waiting])
+        tasks = self._claim_batch(
+            [task_id for task_id, channel, priority in ordered if not _held(waiting, channel, priority)]
+        )
         pending = self._pending_by_item(tasks)
         completed = 0
         finished: set[int] = set()  # done in this batch
@@ -228,7 +245,7 @@ class Relay:
         try:
             for task in tasks:
                 assert task.id is not None
-                if stop_batch or self._stopped.is_set() or task.channel in waiting:
+                if stop_batch or self._stopped.is_set() or _held(waiting, task.channel, task.priority):
                     continue  # released below
                 # Tasks of one item run in id order whatever their priority: an earlier one still
                 # pending (not run yet, failed, at Slack's pace) holds the later ones back.
@@ -249,8 +266,8 @@ class Relay:
                     self._runners[TaskKind(task.kind)](task)
                 except Paced as paced:
                     # Nothing was sent: this channel waits, every other channel carries on.
-                    waiting[paced.channel] = time.monotonic() + paced.wait
-                    self._channel_waits[paced.channel] = waiting[paced.channel]
+                    key = (paced.channel, paced.routine)
+                    waiting[key] = self._channel_waits[key] = time.monotonic() + paced.wait
                     continue
                 except Exception as exc:
                     settled.add(task.id)
@@ -272,11 +289,11 @@ class Relay:
             self._release_all([t.id for t in tasks if t.id is not None and t.id not in finished | settled])
         return completed
 
-    def _waiting_channels(self) -> dict[str, float]:
+    def _waiting_channels(self) -> dict[tuple[str, bool], float]:
         now = time.monotonic()
-        for channel, until in list(self._channel_waits.items()):
+        for key, until in list(self._channel_waits.items()):
             if until <= now:
-                del self._channel_waits[channel]
+                del self._channel_waits[key]
         return dict(self._channel_waits)
 
     def next_wait(self) -> float:
@@ -446,3 +463,10 @@ class Relay:
 
     def _backoff(self, attempts: int) -> timedelta:
         return min(timedelta(seconds=2 ** min(attempts, 10)), self.max_backoff)
+
+
+def _held(waiting: Mapping[tuple[str, bool], float], channel: str | None, priority: int) -> bool:
+    """Whether a task on `channel` waits for Slack's pace (routine posts also for the reserve)."""
+    if channel is None:
+        return False
+    return (channel, False) in waiting or (Priority.is_routine(priority) and (channel, True) in waiting)

@@ -19,11 +19,11 @@ from bot.message_builder import strings
 from bot.message_builder.notes import edited_note, removed_note
 from bot.platforms.base import IncomingItem, ItemChange
 from bot.relay.kinds import Priority, TaskKind
-from bot.relay.queue import enqueue
+from bot.relay.queue import enqueue, rerender_group
 from bot.services import conversations, triage
 from bot.services.groups import spam_digest
 from bot.storage.db import Database
-from bot.storage.models import Account, Draft, DraftStatus, Item, ItemKind, utcnow
+from bot.storage.models import Account, Draft, DraftStatus, Item, ItemGroup, ItemKind, utcnow
 from bot.storage.queries import audit, find_item
 
 if TYPE_CHECKING:
@@ -81,14 +81,9 @@ class Ingestor:
                 if conversation is not None:
                     conversations.attach(session, conversation_id=conversation, item=item)
                 if item.spam:
-                    enqueue(
-                        session,
-                        TaskKind.RENDER_GROUP,
-                        item_id=item.id,
-                        ref_id=item.group_id,
-                        priority=Priority.ROUTINE,
-                        channel=channel,
-                    )
+                    digest = session.get(ItemGroup, item.group_id)
+                    assert digest is not None
+                    rerender_group(session, group=digest, item_id=item.id)
                 else:
                     enqueue(
                         session,

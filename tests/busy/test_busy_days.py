@@ -111,6 +111,24 @@ def test_questions_and_complaints_reach_slack_before_praise_whatever_the_order(
     assert paced_slack.paced_out == []
 
 
+def test_praise_waiting_for_the_reserve_does_not_hold_back_a_question_on_its_channel(
+    make_bot: Any, paced_slack: FakeSlack, graph: FakeGraph
+) -> None:
+    # A slow pace (one post per 10 s), so a wait for the reserve is long and its effect plain.
+    bot = make_bot(slack_posts_per_second=0.1, slack_burst=10)
+    paced_slack.enforce_post_rate(per_second=0.1, burst=10)
+    bot.runtime.relay.stop()
+    for n in range(1, 7):
+        _send(bot, graph, n, "Congrats, looks great!")
+    # Praise one by one leaves half the burst: five go, the sixth waits for the reserve to refill.
+    _drained(bot, lambda: len(bot.item_messages()) == 5)
+    _send(bot, graph, 7, "How much is shipping to Spain?")
+    # The question takes a token of the reserve at once; the sixth praise is still waiting.
+    _drained(bot, lambda: len(bot.item_messages()) == 6, timeout=5)
+    assert _item_numbers(bot) == [1, 2, 3, 4, 5, 7]
+    assert paced_slack.paced_out == []
+
+
 def test_a_backlog_of_praise_is_grouped_and_an_action_promotes_an_item_to_its_own_message(
     bot: Bot, paced_slack: FakeSlack, graph: FakeGraph
 ) -> None:
@@ -177,6 +195,33 @@ def test_a_storm_of_questions_is_listed_first_then_each_gets_its_own_message_old
     assert _item_numbers(bot) == list(range(1, 21))
     listing = _groups(paced_slack, "listing")[0]
     assert all(f"#{n}" in listing["text"] for n in range(1, 21))
+    assert paced_slack.paced_out == []
+
+
+def test_questions_arriving_after_a_storm_listing_join_it_instead_of_going_ahead_of_the_praise(
+    make_bot: Any, paced_slack: FakeSlack, graph: FakeGraph
+) -> None:
+    bot = make_bot(slack_posts_per_second=2, slack_burst=4)
+    paced_slack.enforce_post_rate(per_second=2, burst=4)
+    bot.runtime.relay.stop()
+    for n in range(1, 21):
+        _send(bot, graph, n, f"Where is my order number {n}?")
+    _drained(bot, lambda: _groups(paced_slack, "listing"))
+    # The storm goes on: three more questions and a backlog of praise.
+    for n in range(21, 24):
+        _send(bot, graph, n, f"Where is my order number {n}?")
+    for n in range(24, 64):
+        _send(bot, graph, n, "Congrats!!")
+    _drained(bot, lambda: _groups(paced_slack, "items"), timeout=30)
+    listing = _groups(paced_slack, "listing")
+    # The three are in the storm's listing (edited), not in a listing or a message of their own.
+    assert len(listing) == 1
+    assert [w for w in listing[0]["text"].split() if w.startswith("#")] == [f"#{n}" for n in range(1, 24)]
+    own_before_praise = {n for n in _item_numbers(bot) if n > 20}
+    assert own_before_praise == set()
+    # Each still gets its own message, after the older ones.
+    _drained(bot, lambda: len(bot.item_messages()) == 23, timeout=40)
+    assert _item_numbers(bot) == list(range(1, 24))
     assert paced_slack.paced_out == []
 
 

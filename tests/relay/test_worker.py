@@ -14,7 +14,7 @@ from sqlalchemy import text, update
 from sqlmodel import Session, col, select
 
 from bot.relay.errors import Cause, Classified, NotReady
-from bot.relay.kinds import TaskKind
+from bot.relay.kinds import Priority, TaskKind
 from bot.relay.queue import enqueue
 from bot.relay.worker import Relay, Runner
 from bot.storage.db import Database
@@ -179,6 +179,18 @@ def test_a_slack_refusal_is_parked_not_retried(db: Database) -> None:
     relay.drain()
     assert calls == [item]
     assert _parked(db) == [("post_item", item, "msg_too_long")]
+
+
+def test_a_re_render_a_person_asked_for_does_not_wait_at_a_background_priority(db: Database) -> None:
+    """The spam digest re-renders after the groups; a Not spam click's re-render must not."""
+    item = an_item(db)
+    with db.session() as session:
+        enqueue(session, TaskKind.RENDER_GROUP, item_id=item, ref_id=7, priority=Priority.SPAM_DIGEST)
+    with db.session() as session:
+        enqueue(session, TaskKind.RENDER_GROUP, item_id=item, ref_id=7, priority=Priority.PEOPLE)
+    with db.session() as session:
+        waiting = session.exec(select(SlackTask.priority).where(col(SlackTask.done).is_(False))).all()
+    assert waiting == [Priority.PEOPLE]
 
 
 @pytest.mark.skipif(

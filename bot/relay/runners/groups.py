@@ -32,6 +32,8 @@ from bot.storage.models import GroupPurpose, Item, ItemGroup, ItemMessage, Slack
 log = logging.getLogger(__name__)
 
 FILL_WAIT = timedelta(seconds=2)
+# A storm's listing takes later questions while it is this recent: a few posts up the channel at most.
+LISTING_OPEN = timedelta(seconds=10)
 _URGENT = (int(Priority.QUESTION), int(Priority.URGENT))
 _LISTED = {
     int(Priority.QUESTION): int(Priority.LISTED_QUESTION),
@@ -64,8 +66,9 @@ class Grouper:
         for channel, by_priority in queues.items():
             if sum(by_priority.values()) <= few_seconds:
                 continue
-            if sum(by_priority.get(p, 0) for p in _URGENT) > few_seconds:
-                self._list_storm(channel)
+            urgent = sum(by_priority.get(p, 0) for p in _URGENT)
+            if urgent:
+                self._list_storm(channel, start_new=urgent > few_seconds)
             while by_priority.get(int(Priority.ROUTINE), 0) > 0:
                 grouped = self._group_routine(channel)
                 if not grouped:
@@ -78,51 +81,95 @@ class Grouper:
         session.flush()
         return group
 
-    def _list_storm(self, channel: str) -> None:
+    def _list_storm(self, channel: str, *, start_new: bool) -> None:
+        """List the questions and complaints waiting on a busy channel.
+
+        A storm's questions keep arriving after its listing went out: while that listing is recent
+        and has room they join it (an edit, which costs none of the channel's posts) rather than each
+        taking a post ahead of the praise groups; when it is full, the rest start another. New
+        listings are otherwise started only for a storm (`start_new`): a few questions on a busy
+        channel get their own messages first.
+        """
         with self.threads.db.session() as session:
-            waiting = session.exec(
-                select(SlackTask.item_id)
-                .join(Item, col(Item.id) == col(SlackTask.item_id))
-                .where(
-                    col(SlackTask.done).is_(False),
-                    SlackTask.kind == TaskKind.POST_ITEM.value,
-                    SlackTask.channel == channel,
-                    col(SlackTask.priority).in_(_URGENT),
-                    col(Item.group_id).is_(None),
-                )
-                .order_by(col(SlackTask.id))
-            ).all()
-            for start in range(0, len(waiting), MAX_LINES):
-                chunk = list(waiting[start : start + MAX_LINES])
-                group = self._new_group(session, channel=channel, purpose=GroupPurpose.LISTING)
-                listed = session.execute(
-                    update(Item)
-                    .where(col(Item.id).in_(chunk), col(Item.group_id).is_(None))
-                    .values(group_id=group.id)
-                )
-                if listed.rowcount == 0:  # type: ignore[attr-defined]
-                    session.delete(group)
-                    continue
-                for before, after in _LISTED.items():
-                    session.execute(
-                        update(SlackTask)
-                        .where(
-                            col(SlackTask.item_id).in_(chunk),
-                            col(SlackTask.kind) == TaskKind.POST_ITEM.value,
-                            col(SlackTask.done).is_(False),
-                            col(SlackTask.priority) == before,
-                        )
-                        .values(priority=after)
+            waiting = list(
+                session.exec(
+                    select(SlackTask.item_id)
+                    .join(Item, col(Item.id) == col(SlackTask.item_id))
+                    .where(
+                        col(SlackTask.done).is_(False),
+                        SlackTask.kind == TaskKind.POST_ITEM.value,
+                        SlackTask.channel == channel,
+                        col(SlackTask.priority).in_(_URGENT),
+                        col(Item.group_id).is_(None),
                     )
-                enqueue(
-                    session,
-                    TaskKind.RENDER_GROUP,
-                    item_id=chunk[0],
-                    ref_id=group.id,
-                    priority=Priority.PEOPLE,
-                    channel=channel,
+                    .order_by(col(SlackTask.id))
+                ).all()
+            )
+            recent = self._recent_listing(session, channel=channel)
+            if recent is not None:
+                group, room = recent
+                chunk, waiting = waiting[:room], waiting[room:]
+                self._list(session, group=group, chunk=chunk)
+                # The storm's listing is full: one more listing costs one post, their own messages
+                # one post each, ahead of the praise groups.
+                start_new = start_new or len(waiting) > 1
+            if not start_new:
+                return
+            for start in range(0, len(waiting), MAX_LINES):
+                chunk = waiting[start : start + MAX_LINES]
+                group = self._new_group(session, channel=channel, purpose=GroupPurpose.LISTING)
+                if not self._list(session, group=group, chunk=chunk):
+                    session.delete(group)
+
+    def _recent_listing(self, session: Session, *, channel: str) -> tuple[ItemGroup, int] | None:
+        """The channel's newest listing if it is recent (still near the bottom), with its room left."""
+        group = session.exec(
+            select(ItemGroup)
+            .where(
+                ItemGroup.channel == channel,
+                ItemGroup.purpose == GroupPurpose.LISTING,
+                col(ItemGroup.created_at) > utcnow() - LISTING_OPEN,
+            )
+            .order_by(col(ItemGroup.id).desc())
+            .limit(1)
+        ).first()
+        if group is None:
+            return None
+        listed = session.exec(select(func.count()).select_from(Item).where(Item.group_id == group.id)).one()
+        return group, max(0, MAX_LINES - int(listed))
+
+    def _list(self, session: Session, *, group: ItemGroup, chunk: list[int]) -> bool:
+        """Put `chunk` in `group`: their own posts now follow the listing; (re-)render it."""
+        if not chunk:
+            return False
+        listed = session.execute(
+            update(Item)
+            .where(col(Item.id).in_(chunk), col(Item.group_id).is_(None))
+            .values(group_id=group.id)
+        )
+        if listed.rowcount == 0:  # type: ignore[attr-defined]
+            return False
+        for before, after in _LISTED.items():
+            session.execute(
+                update(SlackTask)
+                .where(
+                    col(SlackTask.item_id).in_(chunk),
+                    col(SlackTask.kind) == TaskKind.POST_ITEM.value,
+                    col(SlackTask.done).is_(False),
+                    col(SlackTask.priority) == before,
                 )
-                log.info("relay.listed channel=%s group=%s", channel, group.id)
+                .values(priority=after)
+            )
+        enqueue(
+            session,
+            TaskKind.RENDER_GROUP,
+            item_id=chunk[0],
+            ref_id=group.id,
+            priority=Priority.PEOPLE,
+            channel=group.channel,
+        )
+        log.info("relay.listed channel=%s group=%s items=%s", group.channel, group.id, len(chunk))
+        return True
 
     def _group_routine(self, channel: str) -> int:
         now = self.clock.now()
@@ -231,6 +278,8 @@ class GroupRunners:
             try:
                 response = self.threads.post(
                     channel=group.channel,
+                    # The spam digest, like praise one by one, leaves part of the burst to the rest.
+                    reserve=self.threads.pacer.reserve if Priority.is_routine(task.priority) else 0,
                     text=text,
                     blocks=blocks,
                     unfurl_links=False,

@@ -15,7 +15,7 @@ from bot.message_builder.item import ItemView, fallback_text, item_blocks
 from bot.platforms.base import ModeratedPlatform, PlatformError, WindowedPlatform
 from bot.relay.errors import NotReady
 from bot.relay.kinds import Priority, TaskKind
-from bot.relay.queue import enqueue
+from bot.relay.queue import enqueue, rerender_group
 from bot.relay.runners.threads import Threads
 from bot.relay.worker import Runner
 from bot.services.accounts import PlatformRegistry
@@ -73,7 +73,7 @@ class ItemRunners:
             view = self.item_view(session, item)
         # Posted with the link it came with; `fetch_permalink` improves it later, off this path.
         # Praise and comments leave part of the burst to questions and grouped messages.
-        routine = task.priority >= Priority.ROUTINE
+        routine = Priority.is_routine(task.priority)
         response = self.threads.post(
             channel=account.slack_channel,
             reserve=self.threads.pacer.reserve if routine else 0,
@@ -94,18 +94,17 @@ class ItemRunners:
             group = session.get(ItemGroup, item.group_id) if item.group_id else None
             if group is not None and group.purpose is not GroupPurpose.LISTING:
                 # The group's line now points at the item's own message (promoted, or not spam).
-                enqueue(
-                    session, TaskKind.RENDER_GROUP, item_id=task.item_id, ref_id=group.id, channel=channel
-                )
+                rerender_group(session, group=group, item_id=task.item_id)
         log.info("relay.posted item=%s channel=%s", item.id, channel)
 
     def update_item(self, task: SlackTask) -> None:
         with self.threads.db.session() as session:
             item = session.get(Item, task.item_id)
             assert item is not None
-            if item.group_id is not None and session.get(ItemMessage, task.item_id) is None:
+            group = session.get(ItemGroup, item.group_id) if item.group_id is not None else None
+            if group is not None and session.get(ItemMessage, task.item_id) is None:
                 # Shown only as a line of a group: that message shows the new state.
-                enqueue(session, TaskKind.RENDER_GROUP, item_id=task.item_id, ref_id=item.group_id)
+                rerender_group(session, group=group, item_id=task.item_id)
                 return
         message = self.threads.message_of(task.item_id)
         with self.threads.db.session() as session:

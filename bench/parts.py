@@ -288,8 +288,13 @@ def schedule(tmp: Path, *, count: int, lead: float, threads: int) -> list[str]:
                 bot.runtime.services.replies.approve(user=BOB, draft_id=draft.id)
             setup = time.perf_counter() - began
             backlog = relay_backlog(bot)
+            # Replies scheduled earlier in the day: the Slack messages of their drafts and approvals
+            # went out long ago, so the relay is not still posting them when the replies fall due.
+            drained = wait_until(lambda: relay_backlog(bot) == 0, timeout=240, step=0.5)
             print(
-                f"  setup (ingest, draft, approve via services): {setup:.1f} s; relay backlog {backlog} tasks"
+                f"  setup (ingest, draft, approve via services): {setup:.1f} s; relay backlog {backlog} "
+                f"tasks, {'drained' if drained else f'{relay_backlog(bot)} left'} "
+                f"{time.perf_counter() - began - setup:.1f} s later"
             )
             due = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=lead)
             with bot.runtime.db.session() as session:

@@ -78,10 +78,13 @@ class BusySlack(FakeSlack):
         self.posts = 0
         self.refused = 0
         self.shown: list[str] = []  # what each accepted top-level post was: item, items, listing, spam
+        self.updates: list[float] = []  # when each chat.update came (Tier 3: about 50 a minute)
 
     def route(self, call: Call) -> Response:
         now = time.perf_counter()
         response = super().route(call)
+        if call.path == "/api/chat.update":
+            self.updates.append(now)
         if call.path == "/api/chat.update" and isinstance(response.body, dict) and response.body.get("ok"):
             # A storm's listing takes later questions by an edit: they are visible from then on.
             self._lines_visible(call, now)
@@ -121,6 +124,17 @@ def _runs(shown: list[str]) -> str:
         else:
             runs.append([what, 1])
     return ", ".join(what if n == 1 else f"{what} x{n}" for what, n in runs)
+
+
+def _most_per_minute(times: list[float]) -> int:
+    """The most calls in any 60-second window."""
+    times = sorted(times)
+    most, start = 0, 0
+    for end, at in enumerate(times):
+        while at - times[start] >= 60:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
 
 
 def _json(value: Any) -> Any:
@@ -268,6 +282,9 @@ def run_mix(
     print(f"  every question/complaint own msg   {_seconds(all_own)} (questions first: {questions_first})")
     print(f"  chat.postMessage calls             {slack.posts} ({slack.refused} answered 429)")
     print(f"  top-level posts in order           {_runs(slack.shown)}")
+    print(
+        f"  chat.update calls                  {len(slack.updates)} (most in one minute: {_most_per_minute(slack.updates)})"
+    )
     print(f"  webhook answer                     {answers.line()}")
     print(f"  floor (GET, no database)           {floor_answers.line()}")
     print(

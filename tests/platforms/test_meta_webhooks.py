@@ -136,6 +136,29 @@ def test_a_slow_graph_permalink_does_not_hold_up_other_items(
     _latest_item_message(bot, slack, containing="/p/SLOW/")
 
 
+def test_a_link_found_before_the_first_post_is_in_that_post_and_no_edit_follows(
+    bot: Bot, slack: FakeSlack, graph: FakeGraph
+) -> None:
+    graph.add_ig_media(media_id="1789", permalink="https://www.instagram.com/p/FOUND/")
+    bot.runtime.relay.stop()  # Slack is busy: the link is found while the item waits for its post
+    change = ig_comment_change(
+        ig_account_id=IG_ID, comment_id="1790", media_id="1789", text="First", username="a", from_id="7"
+    )
+    assert bot.meta(change).status_code == 200
+    graph.wait_for(
+        lambda: any(item.url.startswith("https://www.instagram.com/p/FOUND/") for item in _items(bot)),
+        message="the link is stored",
+    )
+    message = slack.wait_for(
+        lambda: bot.runtime.relay.drain() and bot.item_messages() and bot.item_messages()[0],
+        message="the item is posted",
+    )
+    assert "/p/FOUND/" in str(slack.message(message["channel_id"], message["ts"]))
+    bot.runtime.relay.drain()  # whatever else was queued for the item
+    # The re-render queued for the link was shown by the post: chat.update (Tier 3) is not spent.
+    assert slack.updates(message["channel_id"], message["ts"]) == []
+
+
 def test_our_own_page_replies_are_not_items(bot: Bot) -> None:
     own = fb_comment_change(
         page_id=PAGE_ID,

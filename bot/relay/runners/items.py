@@ -7,7 +7,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from bot.clock import Clock, SystemClock
 from bot.message_builder import strings
@@ -63,6 +64,17 @@ class ItemRunners:
         with db.session() as session:
             if session.get(ItemMessage, task.item_id) is not None:
                 return  # already posted (a retried task after a lost acknowledgement)
+            # Re-renders queued before the item is read (a link found, a state change) are shown
+            # by this post itself: read first, so whatever they were queued for is in the view.
+            shown_updates = list(
+                session.exec(
+                    select(SlackTask.id).where(
+                        SlackTask.item_id == task.item_id,
+                        SlackTask.kind == TaskKind.UPDATE_ITEM.value,
+                        col(SlackTask.done).is_(False),
+                    )
+                ).all()
+            )
             item = session.get(Item, task.item_id)
             assert item is not None
             account = session.get(Account, item.account_id)
@@ -91,6 +103,12 @@ class ItemRunners:
                     item_id=task.item_id, channel=channel, ts=ts, thread_ts=root.thread_ts if root else ts
                 )
             )
+            if shown_updates:
+                session.execute(
+                    update(SlackTask)
+                    .where(col(SlackTask.id).in_(shown_updates), col(SlackTask.done).is_(False))
+                    .values(done=True, claimed_until=None, last_error=None)
+                )
             group = session.get(ItemGroup, item.group_id) if item.group_id else None
             if group is not None and group.purpose is not GroupPurpose.LISTING:
                 # The group's line now points at the item's own message (promoted, or not spam).
@@ -99,6 +117,10 @@ class ItemRunners:
 
     def update_item(self, task: SlackTask) -> None:
         with self.threads.db.session() as session:
+            if session.exec(select(SlackTask.done).where(SlackTask.id == task.id)).first():
+                # The item's first post showed this change (claimed in the same batch as the post):
+                # chat.update is a Tier 3 method, and a storm would spend it on nothing.
+                return
             item = session.get(Item, task.item_id)
             assert item is not None
             group = session.get(ItemGroup, item.group_id) if item.group_id is not None else None

@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from bench.clients import Delivery
 from bench.instruments import Stopwatch, TimedSlack, instrument
 from bot.config import Settings
+from bot.main import freeze_startup_heap
 from bot.storage.models import Item
 from tests.fakes import meta_webhooks
 from tests.fakes.graph_api import FakeGraph
@@ -35,6 +36,7 @@ class BenchBot(Served):
         for thread in threading.enumerate():
             if thread.name == "warm-up":
                 thread.join(timeout=10)
+        freeze_startup_heap()  # as `python -m bot` does once it has started
 
     def item_ids(self, external_ids: list[str]) -> dict[str, int]:
         """Comment id -> item id (the ``#N`` in Slack) for the stored ones."""

@@ -58,6 +58,7 @@ class _Pending:
 
 class RawInbox:
     batch = 200
+    yield_seconds = 0.05
     lease = timedelta(seconds=60)
 
     def __init__(self, *, db: Database, ingestor: Ingestor, lease: timedelta | None = None) -> None:
@@ -66,6 +67,10 @@ class RawInbox:
         self.db = db
         self.ingestor = ingestor
         self._queue: queue.Queue[_Pending | None] = queue.Queue()
+        # Set while no delivery waits for its commit: ingesting (CPU and the database) gives way to
+        # the webhooks whose answers wait on the writer, for at most `yield_seconds` a row.
+        self._quiet = threading.Event()
+        self._quiet.set()
         self._wake = threading.Event()
         self._stopped = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -79,6 +84,7 @@ class RawInbox:
             self._wake.set()
             return
         pending = _Pending([encode(c) for c in changes])
+        self._quiet.clear()
         self._queue.put(pending)
         if not pending.done.wait(timeout):
             raise TimeoutError("the raw inbox did not commit in time")
@@ -122,6 +128,8 @@ class RawInbox:
                     pending.error = exc
             for pending in group:
                 pending.done.set()
+            if self._queue.empty():
+                self._quiet.set()
             self._wake.set()
 
     def _write(self, group: list[_Pending]) -> None:
@@ -193,6 +201,7 @@ class RawInbox:
         handled: list[int] = []
         for row in rows:
             assert row.id is not None
+            self._quiet.wait(self.yield_seconds)
             try:
                 change = decode(row.body)
                 if isinstance(change, ItemChange):

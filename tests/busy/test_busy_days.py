@@ -26,6 +26,14 @@ def paced_slack(slack: FakeSlack) -> FakeSlack:
     return slack
 
 
+def _stopped_bot(make_bot: Any, slack: FakeSlack, *, per_second: float, burst: int) -> Bot:
+    """A bot paced like Slack's fake, with its relay stopped (drained by hand with `_drained`)."""
+    bot: Bot = make_bot(slack_posts_per_second=per_second, slack_burst=burst)
+    slack.enforce_post_rate(per_second=per_second, burst=burst)
+    bot.runtime.relay.stop()
+    return bot
+
+
 def _send(bot: Bot, graph: FakeGraph, n: int, text: str, *, author: str = "Jane Doe") -> None:
     payload = facebook_comment(graph, n=n, text=text, author_id=f"a{n}", author_name=f"{author} {n}")
     assert bot.meta(payload).status_code == 200
@@ -115,9 +123,7 @@ def test_praise_waiting_for_the_reserve_does_not_hold_back_a_question_on_its_cha
     make_bot: Any, paced_slack: FakeSlack, graph: FakeGraph
 ) -> None:
     # A slow pace (one post per 10 s), so a wait for the reserve is long and its effect plain.
-    bot = make_bot(slack_posts_per_second=0.1, slack_burst=10)
-    paced_slack.enforce_post_rate(per_second=0.1, burst=10)
-    bot.runtime.relay.stop()
+    bot = _stopped_bot(make_bot, paced_slack, per_second=0.1, burst=10)
     for n in range(1, 7):
         _send(bot, graph, n, "Congrats, looks great!")
     # Praise one by one leaves half the burst: five go, the sixth waits for the reserve to refill.
@@ -178,9 +184,7 @@ def test_a_backlog_of_praise_is_grouped_and_an_action_promotes_an_item_to_its_ow
 def test_a_storm_of_questions_is_listed_first_then_each_gets_its_own_message_oldest_first(
     make_bot: Any, paced_slack: FakeSlack, graph: FakeGraph
 ) -> None:
-    bot = make_bot(slack_posts_per_second=2, slack_burst=4)
-    paced_slack.enforce_post_rate(per_second=2, burst=4)
-    bot.runtime.relay.stop()
+    bot = _stopped_bot(make_bot, paced_slack, per_second=2, burst=4)
     for n in range(1, 21):
         _send(bot, graph, n, f"Where is my order number {n}?")
     for n in range(21, 31):
@@ -201,9 +205,7 @@ def test_a_storm_of_questions_is_listed_first_then_each_gets_its_own_message_old
 def test_questions_arriving_after_a_storm_listing_join_it_instead_of_going_ahead_of_the_praise(
     make_bot: Any, paced_slack: FakeSlack, graph: FakeGraph
 ) -> None:
-    bot = make_bot(slack_posts_per_second=2, slack_burst=4)
-    paced_slack.enforce_post_rate(per_second=2, burst=4)
-    bot.runtime.relay.stop()
+    bot = _stopped_bot(make_bot, paced_slack, per_second=2, burst=4)
     for n in range(1, 21):
         _send(bot, graph, n, f"Where is my order number {n}?")
     _drained(bot, lambda: _groups(paced_slack, "listing"))

@@ -24,7 +24,7 @@ from bot.message_builder.group import MAX_LINES, GroupLine, group_message
 from bot.relay.errors import NotReady
 from bot.relay.kinds import Priority, TaskKind
 from bot.relay.pacing import Paced
-from bot.relay.queue import enqueue
+from bot.relay.queue import rerender_group
 from bot.relay.runners.threads import Threads
 from bot.relay.worker import Runner
 from bot.storage.models import GroupPurpose, Item, ItemGroup, ItemMessage, SlackTask, utcnow
@@ -160,14 +160,7 @@ class Grouper:
                 )
                 .values(priority=after)
             )
-        enqueue(
-            session,
-            TaskKind.RENDER_GROUP,
-            item_id=chunk[0],
-            ref_id=group.id,
-            priority=Priority.PEOPLE,
-            channel=group.channel,
-        )
+        rerender_group(session, group=group, item_id=chunk[0])
         log.info("relay.listed channel=%s group=%s items=%s", group.channel, group.id, len(chunk))
         return True
 
@@ -206,14 +199,7 @@ class Grouper:
                 return 0
             group = self._new_group(session, channel=channel, purpose=GroupPurpose.ITEMS)
             session.execute(update(Item).where(col(Item.id).in_(item_ids)).values(group_id=group.id))
-            enqueue(
-                session,
-                TaskKind.RENDER_GROUP,
-                item_id=item_ids[0],
-                ref_id=group.id,
-                priority=Priority.GROUP,
-                channel=channel,
-            )
+            rerender_group(session, group=group, item_id=item_ids[0])
         log.info("relay.grouped channel=%s group=%s items=%s", channel, group.id, len(item_ids))
         return len(item_ids)
 

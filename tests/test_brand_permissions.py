@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from sqlmodel import col, func, select
 
 from bot.message_builder import strings
@@ -34,11 +33,11 @@ from tests.test_brands_e2e import (
     BOLT_PAGE,
     BRANDS,
     MEMBER,
-    SECRETS,
     _answer,
     _fb,
     _item,
     _shown_in,
+    start_brands_bot,
 )
 
 BOLT_OWNER = "U0BOLTOWNER"
@@ -48,17 +47,9 @@ BOLT_OWNER = "U0BOLTOWNER"
 def two_brands(
     make_bot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, graph: FakeGraph, x_api: FakeX
 ) -> Bot:
-    for name, value in SECRETS.items():
-        monkeypatch.setenv(name, value)
     brands = copy.deepcopy(BRANDS)
     brands["brands"][1]["owner"] = BOLT_OWNER  # so asking Bolt's owner would otherwise work
-    path = tmp_path / "brands.yml"
-    path.write_text(yaml.safe_dump(brands), encoding="utf-8")
-    graph.page_token("acme-page-token", objects={"555"})
-    graph.page_token("bolt-page-token", objects={"666"})
-    x_api.add_account(user_id="1500", username="acmebakery", access_token="acme-x-access")
-    x_api.add_account(user_id="1600", username="boltbikes", access_token="bolt-x-access")
-    return make_bot(brands_file=path)  # type: ignore[no-any-return]
+    return start_brands_bot(make_bot, tmp_path, monkeypatch, graph, x_api, brands=brands)
 
 
 def _items(bot: Bot, slack: FakeSlack, graph: FakeGraph) -> tuple[Item, Item]:
@@ -78,7 +69,10 @@ def _counts(bot: Bot) -> dict[str, int]:
         }
 
 
-def _opened(slack: FakeSlack, before: int) -> dict[str, Any]:
+def _open(bot: Bot, slack: FakeSlack, action: ActionId, *, item_id: int | None) -> dict[str, Any]:
+    """The member clicks `action` on the item in Acme's channel: the modal Slack was asked to open."""
+    before = len(slack.views_opened())
+    bot.click(action, value=str(item_id), user=MEMBER, channel=ACME)
     return slack.wait_for(lambda: len(slack.views_opened()) > before and slack.views_opened()[-1])  # type: ignore[no-any-return]
 
 
@@ -108,9 +102,7 @@ def test_reply_modal_with_forged_metadata_creates_no_draft(
 ) -> None:
     bot = two_brands
     acme, bolt = _items(bot, slack, graph)
-    seen = len(slack.views_opened())
-    bot.click(ActionId.REPLY, value=str(acme.id), user=MEMBER, channel=ACME)
-    genuine = _opened(slack, seen)["view"]["private_metadata"]
+    genuine = _open(bot, slack, ActionId.REPLY, item_id=acme.id)["view"]["private_metadata"]
     before, bolt_posts = _counts(bot), len(slack.posted(BOLT))
 
     for forged in _forgeries(bot, genuine, user=MEMBER, item_id=bolt.id or 0):
@@ -153,9 +145,7 @@ def test_ask_owner_modal_with_forged_metadata_asks_nobody(
 ) -> None:
     bot = two_brands
     acme, bolt = _items(bot, slack, graph)
-    seen = len(slack.views_opened())
-    bot.click(ActionId.ASK_OWNER, value=str(acme.id), user=MEMBER, channel=ACME)
-    genuine = _opened(slack, seen)["view"]["private_metadata"]
+    genuine = _open(bot, slack, ActionId.ASK_OWNER, item_id=acme.id)["view"]["private_metadata"]
     before = _counts(bot)
     owner_dms = len(slack.posted(slack.dm_channel(BOLT_OWNER)))
 
@@ -185,9 +175,7 @@ def test_saved_reply_menu_with_forged_metadata_reads_no_other_brands_replies(
     _, said = bot.command("snippet add hours Bolt opens at 10.", user=MEMBER, channel=BOLT)
     _answer(slack, said)
     bolt_snippet = bot.runtime.services.snippets.all(brand="bolt")[0]
-    seen = len(slack.views_opened())
-    bot.click(ActionId.REPLY, value=str(acme.id), user=MEMBER, channel=ACME)
-    opened = _opened(slack, seen)
+    opened = _open(bot, slack, ActionId.REPLY, item_id=acme.id)
     forged = json.loads(opened["view"]["private_metadata"])
     forged["m"]["item_id"] = bolt.id  # so Bolt's saved replies would be the ones looked up
 

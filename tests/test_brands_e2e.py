@@ -98,14 +98,21 @@ BRANDS = {
 }
 
 
-@pytest.fixture
-def brands_bot(
-    make_bot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, graph: FakeGraph, x_api: FakeX
+def start_brands_bot(
+    make_bot: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    graph: FakeGraph,
+    x_api: FakeX,
+    *,
+    brands: dict[str, Any] = BRANDS,
+    **settings: Any,
 ) -> Bot:
+    """A bot with `brands` as its brands file, their secrets set and their accounts on the fakes."""
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
     path = tmp_path / "brands.yml"
-    path.write_text(yaml.safe_dump(BRANDS), encoding="utf-8")
+    path.write_text(yaml.safe_dump(brands), encoding="utf-8")
     # Each Page token may only write under its own Page's posts; the Instagram account shares Acme's.
     graph.page_token("acme-page-token", objects={"555", "1789"})
     graph.page_token("acme-events-token", objects={"777"})
@@ -113,7 +120,14 @@ def brands_bot(
     x_api.add_account(user_id=ACME_X, username="acmebakery", access_token="acme-x-access")
     x_api.add_account(user_id=BOLT_X, username="boltbikes", access_token="bolt-x-access")
     # The single-brand variables the harness sets are ignored: the file describes the brands.
-    return make_bot(brands_file=path)  # type: ignore[no-any-return]
+    return make_bot(brands_file=path, **settings)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def brands_bot(
+    make_bot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, graph: FakeGraph, x_api: FakeX
+) -> Bot:
+    return start_brands_bot(make_bot, tmp_path, monkeypatch, graph, x_api)
 
 
 def _fb(bot: Bot, graph: FakeGraph, *, page: str, post: str, text: str) -> str:

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from bot.message_builder.ids import ActionId
 from bot.storage.models import Item
@@ -30,12 +29,11 @@ from tests.test_brands_e2e import (
     BOLT,
     BOLT_BOSS,
     BOLT_PAGE,
-    BRANDS,
     MEMBER,
-    SECRETS,
     _answer,
     _item,
     _shown_in,
+    start_brands_bot,
 )
 
 START = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)
@@ -55,15 +53,7 @@ def two_brands(
     x_api: FakeX,
     clock: FakeClock,
 ) -> Bot:
-    for name, value in SECRETS.items():
-        monkeypatch.setenv(name, value)
-    path = tmp_path / "brands.yml"
-    path.write_text(yaml.safe_dump(BRANDS), encoding="utf-8")
-    graph.page_token("acme-page-token", objects={"555"})
-    graph.page_token("bolt-page-token", objects={"666"})
-    x_api.add_account(user_id="1500", username="acmebakery", access_token="acme-x-access")
-    x_api.add_account(user_id="1600", username="boltbikes", access_token="bolt-x-access")
-    return make_bot(brands_file=path, clock=clock)  # type: ignore[no-any-return]
+    return start_brands_bot(make_bot, tmp_path, monkeypatch, graph, x_api, clock=clock)
 
 
 def _comment(

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from bot.clock import Clock
 from bot.message_builder import strings
+from bot.platforms.base import ReplyTarget
 from bot.relay.kinds import TaskKind
 from bot.relay.queue import enqueue
 from bot.services.errors import UserError
@@ -232,3 +233,10 @@ class Items:
             .offset((page - 1) * page_size)
             .limit(page_size)
         )
+
+
+def reply_target(item: Item) -> ReplyTarget:
+    """What a platform needs to reply to the item, or to look for it (the publisher, the pre-send look)."""
+    return ReplyTarget(
+        external_id=item.external_id, author_handle=item.author_handle, conversation_id=item.conversation_id
+    )

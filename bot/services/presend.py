@@ -26,10 +26,11 @@ from bot.brands import Brands
 from bot.clock import Clock, as_utc
 from bot.message_builder import strings
 from bot.message_builder.presend import held_note_blocks
-from bot.platforms.base import ExistenceChecking, Platform, ReplyTarget
+from bot.platforms.base import ExistenceChecking, Platform
 from bot.relay.kinds import TaskKind
 from bot.relay.queue import enqueue
 from bot.services.errors import UserError
+from bot.services.items import reply_target
 from bot.services.transitions import Audit, end_claim, move_draft, move_item
 from bot.storage.db import Database
 from bot.storage.models import Draft, DraftStatus, Item, ItemState, utcnow
@@ -60,7 +61,7 @@ class PreSend:
         if isinstance(platform, ExistenceChecking):
             exists = self._take(self._looked, draft.id or 0)
             if exists is _NOT_LOOKED:
-                exists = platform.exists(target=_target(item))
+                exists = platform.exists(target=reply_target(item))
             if exists is False:
                 self._cancel(draft, item, platform_label=platform.label)
                 return False
@@ -77,7 +78,7 @@ class PreSend:
         for draft, item, platform in due:
             if draft.send_at is None or not isinstance(platform, ExistenceChecking):
                 continue
-            exists = platform.exists(target=_target(item))
+            exists = platform.exists(target=reply_target(item))
             self._keep(self._looked, draft.id or 0, exists)
 
     def read_claimed(self, claimed: Sequence[tuple[Draft, Item]]) -> None:
@@ -218,9 +219,3 @@ class PreSend:
             )
         log.info("presend.held item=%s draft=%s newer=%s", item_id, draft.id, newer.id)
         self.wake()
-
-
-def _target(item: Item) -> ReplyTarget:
-    return ReplyTarget(
-        external_id=item.external_id, author_handle=item.author_handle, conversation_id=item.conversation_id
-    )

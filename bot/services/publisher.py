@@ -38,7 +38,6 @@ from bot.platforms.base import (
     PlatformError,
     Published,
     ReplyLookup,
-    ReplyTarget,
     TransientError,
     UnknownOutcome,
 )
@@ -46,6 +45,7 @@ from bot.relay.kinds import TaskKind
 from bot.relay.queue import enqueue
 from bot.services.accounts import PlatformRegistry
 from bot.services.errors import UserError
+from bot.services.items import reply_target
 from bot.services.transitions import Audit, claim_drafts, end_claim, move_draft, move_item
 from bot.storage.db import Database
 from bot.storage.models import CLOSED_STATES, Draft, DraftStatus, Item, ItemState
@@ -129,7 +129,7 @@ class Publisher:
         if not self.pre_send(draft, item, platform):
             return False
         try:
-            published = platform.publish_reply(target=_target(item), text=draft.text)
+            published = platform.publish_reply(target=reply_target(item), text=draft.text)
         except UnknownOutcome as exc:
             return self._settle(draft, item, platform, reason=exc.reason)
         except PlatformError as exc:
@@ -423,7 +423,9 @@ class Publisher:
             )
             return False
         try:
-            found = platform.find_reply(target=_target(item), text=draft.text, since=claimed_at - _CLOCK_SKEW)
+            found = platform.find_reply(
+                target=reply_target(item), text=draft.text, since=claimed_at - _CLOCK_SKEW
+            )
         except PlatformError as exc:
             checked = strings.UNKNOWN_NOT_CHECKED.format(platform=label, error=exc.reason)
         except Exception as exc:  # an adapter bug: still nobody can tell, so a person decides
@@ -568,12 +570,6 @@ def _due_by(now: datetime) -> tuple[ColumnElement[bool], ...]:
     return (
         or_(col(Draft.send_at).is_(None), col(Draft.send_at) <= now),
         or_(col(Draft.next_attempt_at).is_(None), col(Draft.next_attempt_at) <= now),
-    )
-
-
-def _target(item: Item) -> ReplyTarget:
-    return ReplyTarget(
-        external_id=item.external_id, author_handle=item.author_handle, conversation_id=item.conversation_id
     )
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.clock import as_utc
+
 
 @dataclass(frozen=True, order=True)
 class TimeMark:
@@ -40,5 +42,4 @@ def newest(*marks: TimeMark | None) -> TimeMark | None:
 
 
 def parse_time(value: str) -> datetime:
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    return as_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))

@@ -9,21 +9,17 @@ used here) and `ix_draft_first_reply`.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlmodel import Session, col
 
+from bot.clock import as_utc
 from bot.services.reports import OwnerQuestionRow, ReportRow
 from bot.storage.models import Account, Draft, DraftStatus, Item, OwnerQuestion
 
 # brand_of(account platform, account external id) -> brand key
 BrandOf = Callable[[str, str], str]
-
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _only(accounts: Collection[tuple[str, str]] | None) -> list[ColumnElement[bool]]:
@@ -108,7 +104,7 @@ def load_report_rows(
     ) in enumerate(found):
         if asked is not None:
             questions.append(
-                OwnerQuestionRow(asked_at=_utc(asked), answered_at=_utc(answered) if answered else None)
+                OwnerQuestionRow(asked_at=as_utc(asked), answered_at=as_utc(answered) if answered else None)
             )
         if index + 1 < len(found) and found[index + 1][0] == item_id:
             continue  # more questions on this item
@@ -121,9 +117,9 @@ def load_report_rows(
                 item_id=item_id,
                 brand=brand,
                 platform=platform,
-                received_at=_utc(received_at),
+                received_at=as_utc(received_at),
                 state=state,
-                first_response_at=_utc(first) if first else None,
+                first_response_at=as_utc(first) if first else None,
                 removed=bool(removed),
                 owner_questions=tuple(questions),
             )

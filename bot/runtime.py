@@ -313,6 +313,9 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
     first_response = FirstResponse(db=db, clock=clock, policy_for=clocks_by_brand(brands))
     people = [p for p in (settings.owner_slack_user, *settings.approver_slack_users) if p]
     notices = Notices(db=db, client=client, people=people)  # reports to `health`, built below
+    item_runners = ItemRunners(
+        threads=threads, platforms=platforms, clock_label=first_response.label, clock=clock
+    )
     relay = Relay(
         db=db,
         clock=clock,
@@ -321,12 +324,11 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
         lease=timedelta(seconds=settings.relay_lease_seconds),
         runners={
             **GroupRunners(threads=threads, clock=clock).runners(),
-            **ItemRunners(
-                threads=threads, platforms=platforms, clock_label=first_response.label, clock=clock
-            ).runners(),
+            **item_runners.runners(),
             **DraftRunners(threads=threads, platforms=platforms).runners(),
             **OwnerRunners(threads=threads, platforms=platforms, clock=clock, brands=brands).runners(),
         },
+        preparers=item_runners.preparers(),
     )
     permalinks = Relay(
         db=db,

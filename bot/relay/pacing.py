@@ -1,8 +1,8 @@
 """Slack's pace for chat.postMessage: about one message per second per channel, with short bursts.
 
 A token bucket per channel lives in the `SlackPace` table, so every process that shares the
-database shares the pace. Taking a token is a read and a conditional UPDATE on the version the
-read saw (`updated`): two processes never both spend the last token. A 429 on a channel blocks
+database shares the pace. Taking a token is one conditional UPDATE that refills, checks and spends
+in the database: two processes never both spend the last token. A 429 on a channel blocks
 that channel alone until Retry-After.
 
 Wall-clock time (not the app's clock): Slack counts real seconds, and tests move the app's clock.
@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from sqlalchemy import update
+from sqlalchemy import Float, bindparam, case, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
@@ -52,6 +52,25 @@ class Pacer:
         # must not tip a channel at full pace into a 429.
         self.capacity = max(1, self.burst - 1)
         self._now = now
+        # Built once (it runs for every post). The database evaluates the condition on the row it
+        # updates (PostgreSQL re-checks it after waiting for another writer's lock), so no two
+        # processes spend the last token.
+        now_ = bindparam("now", type_=Float)
+        refilled = col(SlackPace.tokens) + case(
+            (col(SlackPace.updated) < now_, now_ - col(SlackPace.updated)), else_=0.0
+        ) * float(self.per_second)
+        level = case((refilled > float(self.capacity), float(self.capacity)), else_=refilled)
+        self._spend = (
+            update(SlackPace)
+            .where(
+                col(SlackPace.channel) == bindparam("pace_channel"),
+                col(SlackPace.blocked_until) <= now_,
+                level >= bindparam("least", type_=Float),
+            )
+            .values(tokens=level - 1.0, updated=now_)
+            # No objects in the session to keep in step with it: skip the ORM's evaluation.
+            .execution_options(synchronize_session=False)
+        )
 
     @property
     def reserve(self) -> int:
@@ -67,6 +86,13 @@ class Pacer:
         for _ in range(20):  # lost races with another process; each retry rereads the row
             now = self._now()
             with self.db.session() as session:
+                # The common case is one statement: refill the bucket, check it, spend a token.
+                taken = session.execute(
+                    self._spend, {"pace_channel": channel, "now": now, "least": 1.0 + reserve}
+                )
+                if taken.rowcount == 1:  # type: ignore[attr-defined]
+                    return
+                # Not spent: say why, and for how long.
                 row = session.get(SlackPace, channel)
                 if row is None:
                     try:
@@ -83,13 +109,7 @@ class Pacer:
                     raise Paced(channel, (1.0 - tokens) / self.per_second)
                 if tokens < 1.0 + reserve:  # only the reserve is left: routine posts wait for more
                     raise Paced(channel, (1.0 + reserve - tokens) / self.per_second, routine=True)
-                taken = session.execute(
-                    update(SlackPace)
-                    .where(col(SlackPace.channel) == channel, col(SlackPace.updated) == row.updated)
-                    .values(tokens=tokens - 1.0, updated=now)
-                )
-                if taken.rowcount == 1:  # type: ignore[attr-defined]
-                    return
+                # The row changed between the two statements (another process spent or refilled): again.
         raise Paced(channel, 1.0 / self.per_second)
 
     def limited(self, channel: str, *, retry_after: float) -> None:

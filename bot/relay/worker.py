@@ -20,7 +20,7 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, false, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
@@ -34,6 +34,9 @@ from bot.storage.models import SlackTask
 log = logging.getLogger(__name__)
 
 Runner = Callable[[SlackTask], None]
+# Reads what a batch's tasks of one kind need in bulk, once they are claimed; called with no
+# tasks after the batch, to forget it. A runner works without it (it reads its own).
+Preparer = Callable[[list[SlackTask]], None]
 _UNORDERED = frozenset({TaskKind.POST_ITEM.value, TaskKind.RENDER_GROUP.value})
 # Kinds whose runner checks what is already done (a message's ts) or re-renders from the database:
 # marked done together at the end of a batch. A note or a reminder posted twice would be seen
@@ -71,6 +74,7 @@ class Relay:
         plan: Callable[[], None] | None = None,
         parking: Parking | None = None,
         lease: timedelta | None = None,
+        preparers: Mapping[TaskKind, Preparer] | None = None,
     ) -> None:
         if lease is not None:
             self.lease = lease
@@ -79,6 +83,7 @@ class Relay:
         self.name = name
         self.parking = parking
         self._runners = dict(runners)
+        self._preparers = dict(preparers or {})
         self._kinds: Collection[str] = sorted(kind.value for kind in self._runners)
         self._event = threading.Event()
         self._stopped = threading.Event()
@@ -175,17 +180,24 @@ class Relay:
             # New items of one priority appear in the order they came: while an earlier item's post
             # of the same or a more urgent priority is held by another process (or by one that died,
             # until its lease ends), later ones wait. A question still goes before held praise.
-            held = aliased(SlackTask)
-            posting_before = (
-                select(held.id)
-                .where(
-                    col(held.kind) == TaskKind.POST_ITEM.value,
-                    col(held.done).is_(False),
-                    col(held.claimed_until) >= now,
-                    col(held.id) < col(SlackTask.id),
-                    col(held.priority) <= col(SlackTask.priority),
+            # The held posts are few: read once, then each priority's earliest is a plain bound
+            # (a correlated subquery here cost O(backlog²) on a long queue).
+            held_first: dict[int, int] = {}
+            for held_id, held_priority in session.exec(
+                select(SlackTask.id, SlackTask.priority).where(
+                    col(SlackTask.kind) == TaskKind.POST_ITEM.value,
+                    col(SlackTask.done).is_(False),
+                    col(SlackTask.claimed_until) >= now,
                 )
-                .exists()
+            ).all():
+                assert held_id is not None
+                held_first[held_priority] = min(held_id, held_first.get(held_priority, held_id))
+            posting_before = or_(
+                false(),
+                *(
+                    and_(col(SlackTask.priority) >= held_priority, col(SlackTask.id) > held_id)
+                    for held_priority, held_id in held_first.items()
+                ),
             )
             in_order = or_(col(SlackTask.kind) != TaskKind.POST_ITEM.value, ~posting_before)
             # Tasks of channels at Slack's pace are not read at all: a long paced queue must neither
@@ -243,6 +255,7 @@ class Relay:
         settle_later: list[int] = []
         stop_batch = False
         try:
+            self._prepare([t for t in tasks if not _held(waiting, t.channel, t.priority)])
             for task in tasks:
                 assert task.id is not None
                 if stop_batch or self._stopped.is_set() or _held(waiting, task.channel, task.priority):
@@ -284,10 +297,18 @@ class Relay:
                 if self.parking is not None:
                     self.parking.delivered()
         finally:
+            self._prepare([])
             self._done_all(settle_later)
             # What this batch did not run (or could not finish) is given back without an attempt.
             self._release_all([t.id for t in tasks if t.id is not None and t.id not in finished | settled])
         return completed
+
+    def _prepare(self, tasks: list[SlackTask]) -> None:
+        for kind, prepare in self._preparers.items():
+            try:
+                prepare([t for t in tasks if t.kind == kind.value])
+            except Exception:  # only a shortcut: each task reads its own when it runs
+                log.exception("relay.prepare_failed worker=%s kind=%s", self.name, kind.value)
 
     def _waiting_channels(self) -> dict[tuple[str, bool], float]:
         now = time.monotonic()

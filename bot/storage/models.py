@@ -205,7 +205,7 @@ class SlackPace(SQLModel, table=True):
 
     channel: str = Field(primary_key=True)
     tokens: float
-    updated: float  # epoch seconds of `tokens`; also the version for the conditional UPDATE
+    updated: float  # epoch seconds of `tokens`
     blocked_until: float = 0.0  # a 429's Retry-After, for this channel only
 
 

@@ -6,6 +6,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from slack_sdk.errors import SlackApiError
@@ -244,3 +245,53 @@ def _waiting_on_a_lock(db: Database) -> bool:
             text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
         ).scalar_one()
     return bool(waiting)
+
+
+def test_new_items_wait_behind_an_earlier_post_another_process_holds_unless_more_urgent(db: Database) -> None:
+    clock = FakeClock()
+    held, later, question = an_item(db), an_item(db), an_item(db)
+    with db.session() as session:
+        enqueue(session, TaskKind.POST_ITEM, item_id=held, priority=Priority.ROUTINE)
+        enqueue(session, TaskKind.POST_ITEM, item_id=later, priority=Priority.ROUTINE)
+        enqueue(session, TaskKind.POST_ITEM, item_id=question, priority=Priority.QUESTION)
+        # Another process is posting the first item right now (its lease runs for a minute).
+        session.execute(
+            update(SlackTask)
+            .where(col(SlackTask.item_id) == held)
+            .values(claimed_until=clock.now() + timedelta(minutes=1))
+        )
+    ran: list[tuple[str, int]] = []
+    relay = _worker(db, clock, post_item=_recorder(ran))
+    assert relay.drain() == 1
+    assert ran == [("post_item", question)]  # a question goes before held praise; later praise waits
+    with db.session() as session:  # that process finished its post
+        session.execute(
+            update(SlackTask).where(col(SlackTask.item_id) == held).values(done=True, claimed_until=None)
+        )
+    assert relay.drain() == 1
+    assert ran[-1] == ("post_item", later)
+
+
+def test_a_preparer_sees_the_claimed_batch_then_forgets_and_a_failing_one_stops_nothing(db: Database) -> None:
+    clock = FakeClock()
+    items = [an_item(db) for _ in range(3)]
+    for item in items:
+        _queue(db, TaskKind.POST_ITEM, item)
+        _queue(db, TaskKind.NOTE, item)
+    seen: list[list[tuple[str, int]]] = []
+
+    def prepare(batch: list[SlackTask]) -> None:
+        seen.append([(t.kind, t.item_id) for t in batch])
+        if batch:
+            raise RuntimeError("the bulk read broke")
+
+    ran: list[tuple[str, int]] = []
+    relay = Relay(
+        db=db,
+        clock=clock,
+        runners={TaskKind.POST_ITEM: _recorder(ran), TaskKind.NOTE: _recorder(ran)},
+        preparers={TaskKind.POST_ITEM: prepare},
+    )
+    assert relay.drain() == 6
+    assert seen == [[("post_item", item) for item in items], []]
+    assert sorted(ran) == sorted([("post_item", i) for i in items] + [("note", i) for i in items])

@@ -6,9 +6,10 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from bot.clock import Clock, SystemClock
 from bot.message_builder import strings
@@ -18,13 +19,39 @@ from bot.relay.errors import NotReady
 from bot.relay.kinds import Priority, TaskKind
 from bot.relay.queue import enqueue, rerender_group
 from bot.relay.runners.threads import Threads
-from bot.relay.worker import Runner
+from bot.relay.worker import Preparer, Runner
 from bot.services.accounts import PlatformRegistry
 from bot.services.conversations import last_customer_message
-from bot.storage.models import Account, GroupPurpose, Item, ItemGroup, ItemMessage, ItemState, SlackTask
+from bot.storage.models import (
+    Account,
+    Draft,
+    DraftStatus,
+    GroupPurpose,
+    Item,
+    ItemGroup,
+    ItemMessage,
+    ItemState,
+    OwnerQuestion,
+    SlackTask,
+)
 from bot.storage.queries import latest_draft, open_question_count
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Post:
+    """What an item's first post needs, read for a whole batch at once (`ItemRunners.prepare`)."""
+
+    item: Item
+    account: Account
+    root: ItemMessage | None
+    posted: bool
+    # Re-renders queued before the item was read: the post itself shows what they were queued for.
+    shown_updates: list[int]
+    draft: Draft | None
+    open_questions: int
+    last_customer_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -33,6 +60,8 @@ class ItemRunners:
     platforms: PlatformRegistry
     clock_label: Callable[[Item], str | None] = lambda item: None
     clock: Clock = field(default_factory=SystemClock)
+    # The current batch's first posts, by task id (only the relay's thread touches it).
+    _prepared: dict[int, _Post] = field(default_factory=dict, init=False, repr=False)
 
     def runners(self) -> dict[TaskKind, Runner]:
         return {
@@ -41,53 +70,157 @@ class ItemRunners:
             TaskKind.NOTE: self.post_note,
         }
 
+    def preparers(self) -> dict[TaskKind, Preparer]:
+        return {TaskKind.POST_ITEM: self.prepare}
+
     def item_view(self, session: Session, item: Item) -> ItemView:
         assert item.id is not None
+        windowed = isinstance(self.platforms.for_item(item), WindowedPlatform)
+        last = last_customer_message(session, item) if windowed else None
+        return self._view(
+            item,
+            draft=latest_draft(session, item_id=item.id),
+            open_questions=open_question_count(session, item_id=item.id),
+            last_customer_at=last,
+        )
+
+    def _view(
+        self, item: Item, *, draft: Draft | None, open_questions: int, last_customer_at: datetime | None
+    ) -> ItemView:
         platform = self.platforms.for_item(item)
         closes = None
-        if isinstance(platform, WindowedPlatform):
-            last = last_customer_message(session, item)
-            closes = last + platform.reply_window if last else None
+        if isinstance(platform, WindowedPlatform) and last_customer_at is not None:
+            closes = last_customer_at + platform.reply_window
         return ItemView(
             item=item,
             reply_closes=closes,
             now=self.clock.now(),
             platform_label=platform.label if platform else item.platform.title(),
-            draft=latest_draft(session, item_id=item.id),
-            waiting_owner=open_question_count(session, item_id=item.id) > 0
-            and item.state is not ItemState.REPLIED,
+            draft=draft,
+            waiting_owner=open_questions > 0 and item.state is not ItemState.REPLIED,
             clock=self.clock_label(item),
         )
 
-    def post_item(self, task: SlackTask) -> None:
-        db = self.threads.db
-        with db.session() as session:
-            if session.get(ItemMessage, task.item_id) is not None:
-                return  # already posted (a retried task after a lost acknowledgement)
-            # Re-renders queued before the item is read (a link found, a state change) are shown
-            # by this post itself: read first, so whatever they were queued for is in the view.
-            shown_updates = list(
+    def prepare(self, tasks: list[SlackTask]) -> None:
+        """Read what this batch's first posts need in a few queries instead of six per post.
+
+        Called by the worker after it claimed the batch (the tasks are leased to it) and with no
+        tasks after the batch, to forget. A task run without it reads its own (`_read_post`).
+        """
+        self._prepared.clear()
+        if not tasks:
+            return
+        ids = sorted({t.item_id for t in tasks})
+        with self.threads.db.session() as session:
+            # Re-renders first, then the items: whatever they were queued for is in what is read.
+            updates: dict[int, list[int]] = {}
+            for item_id, task_id in session.exec(
+                select(SlackTask.item_id, SlackTask.id).where(
+                    col(SlackTask.item_id).in_(ids),
+                    SlackTask.kind == TaskKind.UPDATE_ITEM.value,
+                    col(SlackTask.done).is_(False),
+                )
+            ).all():
+                assert task_id is not None
+                updates.setdefault(item_id, []).append(task_id)
+            posted = set(
+                session.exec(select(ItemMessage.item_id).where(col(ItemMessage.item_id).in_(ids))).all()
+            )
+            items = {i.id: i for i in session.exec(select(Item).where(col(Item.id).in_(ids))).all()}
+            accounts = {
+                a.id: a
+                for a in session.exec(
+                    select(Account).where(col(Account.id).in_({i.account_id for i in items.values()}))
+                ).all()
+            }
+            root_ids = {i.root_item_id for i in items.values() if i.root_item_id}
+            roots = {
+                m.item_id: m
+                for m in session.exec(select(ItemMessage).where(col(ItemMessage.item_id).in_(root_ids))).all()
+            }
+            drafts: dict[int, Draft] = {}
+            for draft in session.exec(
+                select(Draft)
+                .where(col(Draft.item_id).in_(ids), Draft.status != DraftStatus.SUPERSEDED)
+                .order_by(col(Draft.id))
+            ).all():
+                drafts[draft.item_id] = draft  # the latest wins, as in `latest_draft`
+            questions = dict(
                 session.exec(
+                    select(OwnerQuestion.item_id, func.count())
+                    .where(col(OwnerQuestion.item_id).in_(ids), col(OwnerQuestion.answered_at).is_(None))
+                    .group_by(col(OwnerQuestion.item_id))
+                ).all()
+            )
+            windowed = {
+                item_id: last_customer_message(session, item)
+                for item_id, item in items.items()
+                if isinstance(self.platforms.for_item(item), WindowedPlatform)
+            }
+        for task in tasks:
+            item = items.get(task.item_id)
+            account = accounts.get(item.account_id) if item is not None else None
+            if item is None or account is None or task.id is None:
+                continue  # read again when it runs, which says what is wrong
+            self._prepared[task.id] = _Post(
+                item=item,
+                account=account,
+                root=roots.get(item.root_item_id) if item.root_item_id else None,
+                posted=item.id in posted,
+                shown_updates=updates.get(task.item_id, []),
+                draft=drafts.get(task.item_id),
+                open_questions=int(questions.get(task.item_id, 0)),
+                last_customer_at=windowed.get(task.item_id),
+            )
+
+    def _read_post(self, task: SlackTask) -> _Post:
+        with self.threads.db.session() as session:
+            shown_updates = [
+                task_id
+                for task_id in session.exec(
                     select(SlackTask.id).where(
                         SlackTask.item_id == task.item_id,
                         SlackTask.kind == TaskKind.UPDATE_ITEM.value,
                         col(SlackTask.done).is_(False),
                     )
                 ).all()
-            )
+                if task_id is not None
+            ]
             item = session.get(Item, task.item_id)
             assert item is not None
             account = session.get(Account, item.account_id)
             assert account is not None
-            root = session.get(ItemMessage, item.root_item_id) if item.root_item_id else None
-            if item.root_item_id and root is None:
-                raise NotReady("root item not posted yet")
-            view = self.item_view(session, item)
+            assert item.id is not None
+            platform = self.platforms.for_item(item)
+            return _Post(
+                item=item,
+                account=account,
+                root=session.get(ItemMessage, item.root_item_id) if item.root_item_id else None,
+                posted=session.get(ItemMessage, task.item_id) is not None,
+                shown_updates=shown_updates,
+                draft=latest_draft(session, item_id=item.id),
+                open_questions=open_question_count(session, item_id=item.id),
+                last_customer_at=last_customer_message(session, item)
+                if isinstance(platform, WindowedPlatform)
+                else None,
+            )
+
+    def post_item(self, task: SlackTask) -> None:
+        assert task.id is not None
+        post = self._prepared.pop(task.id, None) or self._read_post(task)
+        if post.posted:
+            return  # already posted (a retried task after a lost acknowledgement)
+        item, root = post.item, post.root
+        if item.root_item_id and root is None:
+            raise NotReady("root item not posted yet")
+        view = self._view(
+            item, draft=post.draft, open_questions=post.open_questions, last_customer_at=post.last_customer_at
+        )
         # Posted with the link it came with; `fetch_permalink` improves it later, off this path.
         # Praise and comments leave part of the burst to questions and grouped messages.
         routine = Priority.is_routine(task.priority)
         response = self.threads.post(
-            channel=account.slack_channel,
+            channel=post.account.slack_channel,
             reserve=self.threads.pacer.reserve if routine else 0,
             text=fallback_text(view),
             blocks=item_blocks(view),
@@ -97,16 +230,16 @@ class ItemRunners:
             metadata={"event_type": "social_inbox_item", "event_payload": {"item_id": item.id}},
         )
         ts, channel = str(response["ts"]), str(response["channel"])
-        with db.session() as session:
+        with self.threads.db.session() as session:
             session.add(
                 ItemMessage(
                     item_id=task.item_id, channel=channel, ts=ts, thread_ts=root.thread_ts if root else ts
                 )
             )
-            if shown_updates:
+            if post.shown_updates:
                 session.execute(
                     update(SlackTask)
-                    .where(col(SlackTask.id).in_(shown_updates), col(SlackTask.done).is_(False))
+                    .where(col(SlackTask.id).in_(post.shown_updates), col(SlackTask.done).is_(False))
                     .values(done=True, claimed_until=None, last_error=None)
                 )
             group = session.get(ItemGroup, item.group_id) if item.group_id else None

@@ -24,6 +24,7 @@ from sqlmodel import col, func, select
 
 from bench.instruments import Stopwatch, tune_fake
 from bench.load import SLACK_NOT_LIMITING, BenchBot
+from bench.remote import RemoteGraph
 from bench.stats import Summary, fmt_ms, verdict
 from bot.platforms.base import Author, IncomingItem
 from bot.storage.models import Draft, DraftStatus, SlackTask
@@ -93,7 +94,7 @@ def send_all(url: str, bodies: list[tuple[int, bytes]], clients: int, pause: flo
 # -- the bot ----------------------------------------------------------------------------------------
 
 
-def ingest_items(bot: BenchBot, graph: FakeGraph, *, post: int, count: int) -> dict[int, str]:
+def ingest_items(bot: BenchBot, graph: FakeGraph | RemoteGraph, *, post: int, count: int) -> dict[int, str]:
     """``count`` Facebook comments straight through the ingestor; item id -> comment id."""
     post_id = f"{PAGE_ID}_{post}"
     items = {}
@@ -137,8 +138,10 @@ def drafts_by_item(bot: BenchBot, item_ids: list[int], status: DraftStatus) -> d
     return {item_id: draft_id for item_id, draft_id in rows if draft_id is not None}
 
 
-def graph_posts(graph: FakeGraph) -> list[tuple[str, float]]:
+def graph_posts(graph: FakeGraph | RemoteGraph) -> list[tuple[str, float]]:
     """(replied-to comment id, time.time() the fake received it) for each POST /{id}/comments."""
+    if isinstance(graph, RemoteGraph):
+        return graph.reply_posts()
     return [
         (c.path.rstrip("/").split("/")[-2], c.at)
         for c in graph.calls_to("/comments", method="POST")
@@ -156,10 +159,11 @@ def relay_backlog(bot: BenchBot) -> int:
 
 
 def start_bot(
-    tmp: Path, name: str, slack: FakeSlack, x_api: FakeX, graph: FakeGraph, threads: int
+    tmp: Path, name: str, slack: FakeSlack, x_api: FakeX, graph: FakeGraph | RemoteGraph, threads: int
 ) -> BenchBot:
     for fake in (slack, graph, x_api):
-        tune_fake(fake, nodelay=True)
+        if not isinstance(fake, RemoteGraph):  # tuned in its own process
+            tune_fake(fake, nodelay=True)
     settings = settings_for(
         database_url=f"sqlite:///{tmp / f'{name}.db'}",
         slack=slack,
@@ -274,7 +278,9 @@ def math_nan() -> float:
 
 def schedule(tmp: Path, *, count: int, lead: float, threads: int) -> list[str]:
     print(f"\n== schedule (issue 4): {count} approved drafts due at the same instant, ~{lead:g} s ahead")
-    with FakeSlack() as slack, FakeX() as x_api, FakeGraph() as graph:
+    # The platform answers from a process of its own, as a real one does: in the bot's process the
+    # fake would spend the CPU of the sends being timed on answering them.
+    with FakeSlack() as slack, FakeX() as x_api, RemoteGraph() as graph:
         bot = start_bot(tmp, "schedule", slack, x_api, graph, threads)
         try:
             began = time.perf_counter()

@@ -7,8 +7,9 @@ processes or a retry can never claim it twice.
 Two lanes: a reply approved just now is sent on its own threads (``kick``), so it never
 queues behind scheduled sends or a platform that answers slowly. Scheduled replies are
 claimed in batches by one UPDATE at their exact time (a timer set a few seconds ahead,
-when their pre-send look is also made), sent on a wider pool, and their results written
-in shared transactions.
+when their pre-send look is also made; the first batch small, so sends start while the
+rest is claimed), sent on a wider pool, and their results written once the sends are done,
+a few per transaction.
 
 Some failures leave the outcome unknown: the answer was lost after the request left (a
 read timeout, a reset, a 5xx), or a process died mid-call and its lease ran out. Those are
@@ -22,6 +23,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -56,6 +58,8 @@ log = logging.getLogger(__name__)
 _CLOCK_SKEW = timedelta(minutes=10)
 # Drafts claimed (and loaded) by one statement; well under every database's parameter limit.
 _CLAIM_BATCH = 500
+# The first claim of a due batch is small, so its sends start while the rest is claimed.
+_FIRST_CLAIM = 20
 # Pre-send looks one pool thread makes in a row: spread over the pool, done in a few seconds.
 _LOOKS_PER_TASK = 10
 # A timer fires this much after send_at, so the claim's `send_at <= now` already holds.
@@ -87,6 +91,8 @@ class Publisher:
     _pool: ThreadPoolExecutor | None = field(default=None, init=False)
     _fresh: ThreadPoolExecutor | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    # Held while a batch of due drafts is claimed and sent (by the sweep or a timer).
+    _due_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _timers: dict[datetime, threading.Timer] = field(default_factory=dict, init=False)
     _planned: dict[int, datetime] = field(default_factory=dict, init=False)  # looked at: send_at
     _stopped: bool = field(default=False, init=False)
@@ -100,7 +106,14 @@ class Publisher:
         send_at, so they leave at their time rather than at the next sweep.
         """
         now = self.clock.now()
-        sent = self._publish_batch(self._due_ids(now))
+        sent = 0
+        # A timer's batch is being sent: what it has not claimed yet is its own, and a second
+        # claimer would only spend the CPU those sends need. Anything left is here next second.
+        if self._due_lock.acquire(blocking=False):
+            try:
+                sent = self._publish_batch(self._due_ids(now))
+            finally:
+                self._due_lock.release()
         self._plan(now)
         return sent
 
@@ -280,19 +293,26 @@ class Publisher:
     def _publish_batch(self, due: list[int]) -> int:
         """Claim ``due`` a batch per UPDATE, send on the pool, record published ones together.
 
-        Everything due is claimed before the first send; a send the pool reaches late gives
-        its claim back (see ``_send``) rather than race the recovery of expired leases.
+        The first batch is small, so sends start while the rest is claimed. A send the pool
+        reaches late gives its claim back (see ``_send``) rather than race the recovery of
+        expired leases. What went out is recorded once the batch's sends are done: recording
+        (three conditional UPDATEs, notes and re-renders a reply) would take the CPU the sends
+        of a busy minute need; a process that dies before it leaves PUBLISHING claims, which
+        recovery settles by finding the replies on the platform.
         """
-        claimed: list[tuple[Draft, Item]] = []
-        for start in range(0, len(due), _CLAIM_BATCH):
-            batch = self._claim_batch(due[start : start + _CLAIM_BATCH])
-            self.pre_read(batch)
-            claimed.extend(batch)
-        if not claimed:
-            return 0
         recorder = _Recorder(write=self._published_many)
         send = functools.partial(self._send_pair, recorder=recorder)
-        sent = send(claimed[0]) if len(claimed) == 1 else sum(self._executor().map(send, claimed))
+        if len(due) == 1:
+            claimed = self._claim_batch(due)
+            self.pre_read(claimed)
+            sent = send(claimed[0]) if claimed else 0
+        else:
+            sending = []
+            for chunk in _chunks(due, first=_FIRST_CLAIM, then=_CLAIM_BATCH):
+                claimed = self._claim_batch(chunk)
+                self.pre_read(claimed)
+                sending += [self._executor().submit(send, pair) for pair in claimed]
+            sent = sum(future.result() for future in sending)
         recorder.flush()
         return sent
 
@@ -346,7 +366,8 @@ class Publisher:
                 assert draft.send_at is not None
                 send_at = as_utc(draft.send_at)
                 if send_at not in self._timers:
-                    delay = (send_at - now).total_seconds() + _TIMER_SLACK_S
+                    # From the time it starts, not the sweep's: reading the batch took a while.
+                    delay = (send_at - self.clock.now()).total_seconds() + _TIMER_SLACK_S
                     timer = threading.Timer(delay, self._on_time, args=(send_at,))
                     timer.name = "publish-timer"
                     timer.daemon = True
@@ -375,7 +396,8 @@ class Publisher:
             if self._stopped:
                 return
         try:
-            sent = self._publish_batch(self._due_ids(self.clock.now()))
+            with self._due_lock:
+                sent = self._publish_batch(self._due_ids(self.clock.now()))
         except Exception:  # a timer thread has nobody else to tell; the sweep tries again
             log.exception("publish.on_time_failed send_at=%s", send_at.isoformat())
             return
@@ -565,6 +587,13 @@ class Publisher:
         return platform.label if platform else item.platform
 
 
+def _chunks(ids: list[int], *, first: int, then: int) -> list[list[int]]:
+    """``ids`` in a chunk of ``first``, then chunks of ``then``."""
+    chunks = [ids[:first]]
+    chunks += [ids[start : start + then] for start in range(first, len(ids), then)]
+    return [chunk for chunk in chunks if chunk]
+
+
 def _due_by(now: datetime) -> tuple[ColumnElement[bool], ...]:
     """An approved draft may go out at `now`: its send time and its retry time have come."""
     return (
@@ -583,34 +612,54 @@ class _Sent:
 
 
 class _Recorder:
-    """Group commit: replies sent by a batch's threads are recorded a transaction at a time.
+    """What a batch's sends published, written a few replies per transaction.
 
-    Whichever sender finds nobody writing writes everything pending, again and again until
-    nothing is left; the others go on sending. ``flush`` after the batch writes the rest.
+    While sends go quickly, nothing is written until they are done: recording (three conditional
+    UPDATEs, a note and re-renders a reply) would take the CPU the sends of a busy minute need.
+    A reply that has waited `hold` (a slow platform) is written by the next sender to finish, so
+    its thread does not wait for the whole batch. Small transactions let webhooks and the relay
+    write in between; one that fails (the database failed) leaves its claims PUBLISHING, and when
+    their lease runs out recovery finds the replies on the platform.
     """
+
+    per_transaction = 50
+    hold = 5.0  # seconds
 
     def __init__(self, *, write: Callable[[Sequence[_Sent]], None]) -> None:
         self._write = write
         self._pending: list[_Sent] = []
+        self._oldest = 0.0  # monotonic time the oldest pending reply was added
         self._lock = threading.Lock()
         self._writing = threading.Lock()
 
     def add(self, sent: _Sent) -> None:
         with self._lock:
+            if not self._pending:
+                self._oldest = time.monotonic()
             self._pending.append(sent)
-        self.flush(wait=False)
-
-    def flush(self, *, wait: bool = True) -> None:
-        while self._writing.acquire(blocking=wait):
+            due = time.monotonic() - self._oldest >= self.hold
+        if due and self._writing.acquire(blocking=False):
             try:
-                with self._lock:
-                    batch, self._pending = self._pending, []
-                if batch:
-                    # Not written (the database failed): the claims stay PUBLISHING, and when
-                    # their lease runs out recovery finds the replies on the platform.
-                    self._write(batch)
+                self._write_pending()
+            except Exception:  # logged; this sender's own reply went out, and recovery settles the rest
+                pass
             finally:
                 self._writing.release()
-            with self._lock:
-                if not self._pending:
-                    return
+
+    def flush(self) -> None:
+        with self._writing:
+            self._write_pending()
+
+    def _write_pending(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, []
+        failed: Exception | None = None
+        for start in range(0, len(pending), self.per_transaction):
+            chunk = pending[start : start + self.per_transaction]
+            try:
+                self._write(chunk)
+            except Exception as exc:  # the others may still be written
+                log.exception("publish.record_failed count=%s", len(chunk))
+                failed = failed or exc
+        if failed is not None:
+            raise failed

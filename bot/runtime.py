@@ -79,6 +79,8 @@ from bot.services.timezones import TimeZones
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
+# How long a permalink look-up waits, at most, while webhooks wait for their commits.
+_PERMALINKS_GIVE_WAY_S = 0.25
 
 
 @dataclass
@@ -338,6 +340,9 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
             **ModerationRunners(threads=threads, platforms=platforms, wake_slack=relay.wake).runners(),
         },
         name="permalinks",
+        # A better link can wait while a burst of webhooks waits for its commits (`inbox` is
+        # built below, before anything runs).
+        give_way=lambda: inbox.give_way(_PERMALINKS_GIVE_WAY_S),
     )
 
     first_response.wake = relay.wake
@@ -347,6 +352,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
         permalinks.wake()
 
     ingestor = Ingestor(db=db, accounts=platforms, on_stored=wake, stamp=first_response.stamp)
+    inbox = RawInbox(db=db, ingestor=ingestor, lease=timedelta(seconds=settings.relay_lease_seconds))
     # A send is one platform call and, when its answer is lost, a short search: the lease only
     # has to outlast those, so a crashed send is looked at again soon after.
     lease = timedelta(seconds=4 * settings.http_timeout_seconds + 5)
@@ -471,7 +477,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
         relay=relay,
         permalinks=permalinks,
         ingestor=ingestor,
-        inbox=RawInbox(db=db, ingestor=ingestor, lease=timedelta(seconds=settings.relay_lease_seconds)),
+        inbox=inbox,
         pollers=pollers,
         conversations=conversations,
         services=services,

@@ -24,6 +24,7 @@ from werkzeug.exceptions import HTTPException
 
 from bot.platforms.messenger import parse_messaging
 from bot.platforms.meta_webhooks import MalformedWebhook, parse, signature_valid
+from bot.storage.db import StoreGone
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -199,13 +200,14 @@ def create_web_app(runtime: Runtime) -> Flask:
         except MalformedWebhook as exc:
             log.warning("meta.skipped reason=%s", exc)
             return "EVENT_RECEIVED", 200
-        if not runtime.db.ping():
-            # Acknowledging now would lose the delivery; Meta redelivers what we refuse.
-            return "database unavailable", 503
         try:
             # Stored (group-committed with other deliveries) before the 200; triage and the Slack
             # tasks follow off the request path.
             runtime.inbox.accept(changes)
+        except StoreGone:
+            # Acknowledging now would lose the delivery; Meta redelivers what we refuse.
+            log.error("meta.store_failed reason=sqlite_file_gone")
+            return "database unavailable", 503
         except (OperationalError, TimeoutError):
             log.exception("meta.store_failed")
             return "database unavailable", 503

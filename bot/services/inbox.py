@@ -22,7 +22,7 @@ from sqlmodel import col, select
 
 from bot.platforms.base import Author, IncomingItem, ItemChange
 from bot.services.ingest import Ingestor
-from bot.storage.db import Database
+from bot.storage.db import Database, StoreGone
 from bot.storage.models import InboxEntry, utcnow
 
 log = logging.getLogger(__name__)
@@ -91,6 +91,10 @@ class RawInbox:
         if pending.error is not None:
             raise pending.error
 
+    def give_way(self, seconds: float) -> None:
+        """Wait up to `seconds` while deliveries wait for their commit (work that can wait calls it)."""
+        self._quiet.wait(seconds)
+
     def start(self) -> None:
         for target, name in ((self._writer, "inbox-writer"), (self._ingester, "inbox-ingest")):
             thread = threading.Thread(target=target, name=name, daemon=True)
@@ -133,6 +137,9 @@ class RawInbox:
             self._wake.set()
 
     def _write(self, group: list[_Pending]) -> None:
+        # Checked once per group, right before the commit that would otherwise be lost.
+        if not self.db.file_is_ours():
+            raise StoreGone("the SQLite file is gone")
         with self.db.session() as session:
             for pending in group:
                 for row in pending.rows:

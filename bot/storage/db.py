@@ -39,6 +39,10 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+class StoreGone(Exception):
+    """The database file was deleted or replaced under the running bot: nothing can be kept."""
+
+
 class Database:
     def __init__(self, *, url: str, connect_timeout: float = 10) -> None:
         self.url = url
@@ -97,7 +101,7 @@ class Database:
                 raise
 
     def ping(self) -> bool:
-        if self._sqlite_path is not None and not self._sqlite_file_is_ours():
+        if not self.file_is_ours():
             log.error("db.ping_failed reason=sqlite_file_gone path=%s", self._sqlite_path)
             return False
         try:
@@ -107,6 +111,14 @@ class Database:
         except Exception:
             log.exception("db.ping_failed")
             return False
+
+    def file_is_ours(self) -> bool:
+        """False when the SQLite file this process opened was deleted or replaced under it.
+
+        Writes then still succeed, into a file nobody will open again: a caller that promises
+        "stored" checks this first (a stat, no query). Always True on PostgreSQL.
+        """
+        return self._sqlite_path is None or self._sqlite_file_is_ours()
 
     def _sqlite_file_is_ours(self) -> bool:
         try:

@@ -79,8 +79,6 @@ from bot.services.timezones import TimeZones
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
-# How long a permalink look-up waits, at most, while webhooks wait for their commits.
-_PERMALINKS_GIVE_WAY_S = 0.25
 
 
 @dataclass
@@ -340,9 +338,6 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
             **ModerationRunners(threads=threads, platforms=platforms, wake_slack=relay.wake).runners(),
         },
         name="permalinks",
-        # A better link can wait while a burst of webhooks waits for its commits (`inbox` is
-        # built below, before anything runs).
-        give_way=lambda: inbox.give_way(_PERMALINKS_GIVE_WAY_S),
     )
 
     first_response.wake = relay.wake

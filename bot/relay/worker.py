@@ -75,7 +75,6 @@ class Relay:
         parking: Parking | None = None,
         lease: timedelta | None = None,
         preparers: Mapping[TaskKind, Preparer] | None = None,
-        give_way: Callable[[], object] | None = None,
     ) -> None:
         if lease is not None:
             self.lease = lease
@@ -85,9 +84,6 @@ class Relay:
         self.parking = parking
         self._runners = dict(runners)
         self._preparers = dict(preparers or {})
-        # Called before each task of a worker whose work can wait (permalink look-ups): it returns
-        # at once, or after a bounded wait while webhooks wait for their commits.
-        self._give_way = give_way
         self._kinds: Collection[str] = sorted(kind.value for kind in self._runners)
         self._event = threading.Event()
         self._stopped = threading.Event()
@@ -279,8 +275,6 @@ class Relay:
                         self._park(task, f"after task {first_id}: {first_error}")
                         settled.add(task.id)
                     continue
-                if self._give_way is not None:
-                    self._give_way()
                 try:
                     self._runners[TaskKind(task.kind)](task)
                 except Paced as paced:

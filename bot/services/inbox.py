@@ -91,10 +91,6 @@ class RawInbox:
         if pending.error is not None:
             raise pending.error
 
-    def give_way(self, seconds: float) -> None:
-        """Wait up to `seconds` while deliveries wait for their commit (work that can wait calls it)."""
-        self._quiet.wait(seconds)
-
     def start(self) -> None:
         for target, name in ((self._writer, "inbox-writer"), (self._ingester, "inbox-ingest")):
             thread = threading.Thread(target=target, name=name, daemon=True)

@@ -295,23 +295,3 @@ def test_a_preparer_sees_the_claimed_batch_then_forgets_and_a_failing_one_stops_
     assert relay.drain() == 6
     assert seen == [[("post_item", item) for item in items], []]
     assert sorted(ran) == sorted([("post_item", i) for i in items] + [("note", i) for i in items])
-
-
-def test_a_worker_whose_work_can_wait_gives_way_before_each_task(db: Database) -> None:
-    clock = FakeClock()
-    items = [an_item(db) for _ in range(3)]
-    for item in items:
-        _queue(db, TaskKind.FETCH_PERMALINK, item)
-    events: list[str] = []
-
-    def fetch(task: SlackTask) -> None:
-        events.append(f"ran {task.item_id}")
-
-    relay = Relay(
-        db=db,
-        clock=clock,
-        runners={TaskKind.FETCH_PERMALINK: fetch},
-        give_way=lambda: events.append("gave way"),
-    )
-    assert relay.drain() == 3
-    assert events == [e for item in items for e in ("gave way", f"ran {item}")]

@@ -105,11 +105,15 @@ class ItemRunners:
         """Read what this batch's first posts need in a few queries instead of six per post.
 
         Called by the worker after it claimed the batch (the tasks are leased to it) and with no
-        tasks after the batch, to forget. A task run without it reads its own (`_read_post`).
+        tasks after the batch, to forget. A task run without it reads its own, the same way.
         """
         self._prepared.clear()
+        self._prepared.update(self._read_posts(tasks))
+
+    def _read_posts(self, tasks: list[SlackTask]) -> dict[int, _Post]:
+        """By task id; a task whose item or account is gone is left out."""
         if not tasks:
-            return
+            return {}
         ids = sorted({t.item_id for t in tasks})
         with self.threads.db.session() as session:
             # Re-renders first, then the items: whatever they were queued for is in what is read.
@@ -157,12 +161,13 @@ class ItemRunners:
                 for item_id, item in items.items()
                 if isinstance(self.platforms.for_item(item), WindowedPlatform)
             }
+        read: dict[int, _Post] = {}
         for task in tasks:
             item = items.get(task.item_id)
             account = accounts.get(item.account_id) if item is not None else None
             if item is None or account is None or task.id is None:
-                continue  # read again when it runs, which says what is wrong
-            self._prepared[task.id] = _Post(
+                continue
+            read[task.id] = _Post(
                 item=item,
                 account=account,
                 root=roots.get(item.root_item_id) if item.root_item_id else None,
@@ -172,42 +177,13 @@ class ItemRunners:
                 open_questions=int(questions.get(task.item_id, 0)),
                 last_customer_at=windowed.get(task.item_id),
             )
-
-    def _read_post(self, task: SlackTask) -> _Post:
-        with self.threads.db.session() as session:
-            shown_updates = [
-                task_id
-                for task_id in session.exec(
-                    select(SlackTask.id).where(
-                        SlackTask.item_id == task.item_id,
-                        SlackTask.kind == TaskKind.UPDATE_ITEM.value,
-                        col(SlackTask.done).is_(False),
-                    )
-                ).all()
-                if task_id is not None
-            ]
-            item = session.get(Item, task.item_id)
-            assert item is not None
-            account = session.get(Account, item.account_id)
-            assert account is not None
-            assert item.id is not None
-            platform = self.platforms.for_item(item)
-            return _Post(
-                item=item,
-                account=account,
-                root=session.get(ItemMessage, item.root_item_id) if item.root_item_id else None,
-                posted=session.get(ItemMessage, task.item_id) is not None,
-                shown_updates=shown_updates,
-                draft=latest_draft(session, item_id=item.id),
-                open_questions=open_question_count(session, item_id=item.id),
-                last_customer_at=last_customer_message(session, item)
-                if isinstance(platform, WindowedPlatform)
-                else None,
-            )
+        return read
 
     def post_item(self, task: SlackTask) -> None:
         assert task.id is not None
-        post = self._prepared.pop(task.id, None) or self._read_post(task)
+        post = self._prepared.pop(task.id, None) or self._read_posts([task]).get(task.id)
+        if post is None:
+            raise LookupError(f"item {task.item_id} or its account is gone")
         if post.posted:
             return  # already posted (a retried task after a lost acknowledgement)
         item, root = post.item, post.root

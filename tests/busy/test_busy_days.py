@@ -39,6 +39,12 @@ def _send(bot: Bot, graph: FakeGraph, n: int, text: str, *, author: str = "Jane 
     assert bot.meta(payload).status_code == 200
 
 
+def _ask(bot: Bot, graph: FakeGraph, numbers: range) -> None:
+    """A storm's questions, one comment each."""
+    for n in numbers:
+        _send(bot, graph, n, f"Where is my order number {n}?")
+
+
 def _groups(slack: FakeSlack, purpose: str | None = None) -> list[dict[str, Any]]:
     """Grouped messages as they read now (after edits)."""
     found = []
@@ -185,8 +191,7 @@ def test_a_storm_of_questions_is_listed_first_then_each_gets_its_own_message_old
     make_bot: Any, paced_slack: FakeSlack, graph: FakeGraph
 ) -> None:
     bot = _stopped_bot(make_bot, paced_slack, per_second=2, burst=4)
-    for n in range(1, 21):
-        _send(bot, graph, n, f"Where is my order number {n}?")
+    _ask(bot, graph, range(1, 21))
     for n in range(21, 31):
         _send(bot, graph, n, "Congrats!!")
     _drained(bot, lambda: len(bot.item_messages()) == 20, timeout=30)
@@ -206,12 +211,10 @@ def test_questions_arriving_after_a_storm_listing_join_it_instead_of_going_ahead
     make_bot: Any, paced_slack: FakeSlack, graph: FakeGraph
 ) -> None:
     bot = _stopped_bot(make_bot, paced_slack, per_second=2, burst=4)
-    for n in range(1, 21):
-        _send(bot, graph, n, f"Where is my order number {n}?")
+    _ask(bot, graph, range(1, 21))
     _drained(bot, lambda: _groups(paced_slack, "listing"))
     # The storm goes on: three more questions and a backlog of praise.
-    for n in range(21, 24):
-        _send(bot, graph, n, f"Where is my order number {n}?")
+    _ask(bot, graph, range(21, 24))
     for n in range(24, 64):
         _send(bot, graph, n, "Congrats!!")
     _drained(bot, lambda: _groups(paced_slack, "items"), timeout=30)

@@ -24,7 +24,7 @@ from sqlmodel import col, func, select
 
 from bench.instruments import Stopwatch, tune_fake
 from bench.load import SLACK_NOT_LIMITING, BenchBot
-from bench.remote import RemoteGraph
+from bench.remote import RemoteGraph, reply_posts
 from bench.stats import Summary, fmt_ms, verdict
 from bot.platforms.base import Author, IncomingItem
 from bot.storage.models import Draft, DraftStatus, SlackTask
@@ -140,13 +140,7 @@ def drafts_by_item(bot: BenchBot, item_ids: list[int], status: DraftStatus) -> d
 
 def graph_posts(graph: FakeGraph | RemoteGraph) -> list[tuple[str, float]]:
     """(replied-to comment id, time.time() the fake received it) for each POST /{id}/comments."""
-    if isinstance(graph, RemoteGraph):
-        return graph.reply_posts()
-    return [
-        (c.path.rstrip("/").split("/")[-2], c.at)
-        for c in graph.calls_to("/comments", method="POST")
-        if c.path.count("/") >= 2
-    ]
+    return graph.reply_posts() if isinstance(graph, RemoteGraph) else reply_posts(graph)
 
 
 def relay_backlog(bot: BenchBot) -> int:

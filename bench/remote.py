@@ -16,6 +16,15 @@ from bench.instruments import tune_fake
 from tests.fakes.graph_api import FakeGraph
 
 
+def reply_posts(graph: FakeGraph) -> list[tuple[str, float]]:
+    """(replied-to comment id, time.time() the fake received it) for each POST /{id}/comments."""
+    return [
+        (c.path.rstrip("/").split("/")[-2], c.at)
+        for c in graph.calls_to("/comments", method="POST")
+        if c.path.count("/") >= 2
+    ]
+
+
 class _ServedGraph:
     """Lives in the child: a started, tuned FakeGraph."""
 
@@ -30,12 +39,7 @@ class _ServedGraph:
         self._graph.add_fb_comment(**fields)
 
     def reply_posts(self) -> list[tuple[str, float]]:
-        """(replied-to comment id, time.time() received) for each POST /{id}/comments."""
-        return [
-            (c.path.rstrip("/").split("/")[-2], c.at)
-            for c in self._graph.calls_to("/comments", method="POST")
-            if c.path.count("/") >= 2
-        ]
+        return reply_posts(self._graph)
 
     def stop(self) -> None:
         self._graph.stop()

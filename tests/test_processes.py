@@ -21,8 +21,11 @@ from tests.harness import (
 )
 from tests.process import BotProcess
 
+# Slack tasks a killed process had claimed wait this long (60 s by default) before another runs them.
+RELAY_LEASE = 10
 
-@pytest.mark.timeout(240)  # may wait out the killed process's 60 s Slack-task lease
+
+@pytest.mark.timeout(180)  # may wait out the killed process's Slack-task lease
 def test_kill_dash_nine_restart_and_two_processes_publish_each_scheduled_reply_once(
     tmp_path: Path, database_url: str, slack: FakeSlack, x_api: FakeX, graph: FakeGraph
 ) -> None:
@@ -33,6 +36,7 @@ def test_kill_dash_nine_restart_and_two_processes_publish_each_scheduled_reply_o
         graph=graph,
         approver_slack_users=BOB,
         twitter_poll_seconds=3600,
+        relay_lease_seconds=RELAY_LEASE,
     )
     with BotProcess(settings, cwd=tmp_path, name="a") as first:
         first.meta(facebook_comment(graph, n=1, text="question 1", author_name="Jane"), app_secret=APP_SECRET)
@@ -60,8 +64,8 @@ def test_kill_dash_nine_restart_and_two_processes_publish_each_scheduled_reply_o
         # "in N seconds" counts from when the command ran; both went out on time, not early.
         assert 12 <= posts["Answer one"] - scheduled_1 <= 12 + 2 + 1, posts
         assert 14 <= posts["Answer two"] - scheduled_2 <= 14 + 2 + 1, posts
-        # Slack tasks the killed process had claimed wait out their 60 s lease before another
-        # process runs them: the thread notes may be late, never lost.
+        # Slack tasks the killed process had claimed wait out their lease before another process
+        # runs them: the thread notes may be late, never lost.
         slack.wait_for(
             lambda: sum("Published" in p.get("text", "") for p in slack.posted(INBOX)) == 2, timeout=75
         )

@@ -329,6 +329,8 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
             **OwnerRunners(threads=threads, platforms=platforms, clock=clock, brands=brands).runners(),
         },
         preparers=item_runners.preparers(),
+        # During a burst of webhooks, a pass waits up to 0.1 s: questions still go out at once after.
+        give_way=lambda: inbox.give_way(at_most=0.1),
     )
     permalinks = Relay(
         db=db,
@@ -338,6 +340,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, brands: Bra
             **ModerationRunners(threads=threads, platforms=platforms, wake_slack=relay.wake).runners(),
         },
         name="permalinks",
+        give_way=lambda: inbox.give_way(at_most=1.0),  # links improve messages; they can wait
     )
 
     first_response.wake = relay.wake

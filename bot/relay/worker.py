@@ -75,6 +75,7 @@ class Relay:
         parking: Parking | None = None,
         lease: timedelta | None = None,
         preparers: Mapping[TaskKind, Preparer] | None = None,
+        give_way: Callable[[], None] | None = None,
     ) -> None:
         if lease is not None:
             self.lease = lease
@@ -84,6 +85,9 @@ class Relay:
         self.parking = parking
         self._runners = dict(runners)
         self._preparers = dict(preparers or {})
+        # Called by the thread before each pass: waits while webhooks are arriving (a burst), so
+        # their answers do not wait on this worker's CPU.
+        self._give_way = give_way
         self._kinds: Collection[str] = sorted(kind.value for kind in self._runners)
         self._event = threading.Event()
         self._stopped = threading.Event()
@@ -135,6 +139,8 @@ class Relay:
     def _loop(self) -> None:
         while not self._stopped.is_set():
             try:
+                if self._give_way is not None:
+                    self._give_way()
                 self.drain()
             except Exception:
                 log.exception("relay.drain_failed worker=%s", self.name)

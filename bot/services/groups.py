@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot.clock import Clock
 from bot.message_builder import strings
@@ -23,25 +22,25 @@ from bot.storage.queries import audit
 SPAM_LIST_LENGTH = 50
 
 
-def spam_digest(db: Database, *, channel: str, at: datetime) -> int:
-    """The channel's "Filtered as likely spam" group for the hour of `at`, created on first use."""
+def spam_digest_in(session: Session, *, channel: str, at: datetime) -> int:
+    """The channel's "Filtered as likely spam" group for the hour of `at`, created on first use.
+
+    Created in the caller's transaction: when another process opened the same hour's digest at
+    the same moment, the commit fails on the unique key and the caller stores again (finding it).
+    """
     hour = at.astimezone(UTC).strftime("%Y-%m-%dT%H")
-    query = select(ItemGroup.id).where(
-        ItemGroup.channel == channel, ItemGroup.purpose == GroupPurpose.SPAM, ItemGroup.hour == hour
-    )
-    with db.session() as session:
-        found = session.exec(query).first()
+    found = session.exec(
+        select(ItemGroup.id).where(
+            ItemGroup.channel == channel, ItemGroup.purpose == GroupPurpose.SPAM, ItemGroup.hour == hour
+        )
+    ).first()
     if found is not None:
         return found
-    try:
-        with db.session() as session:
-            session.add(ItemGroup(channel=channel, purpose=GroupPurpose.SPAM, hour=hour))
-    except IntegrityError:
-        pass  # another delivery opened this hour's digest a moment ago
-    with db.session() as session:
-        group_id = session.exec(query).one()
-    assert group_id is not None
-    return group_id
+    group = ItemGroup(channel=channel, purpose=GroupPurpose.SPAM, hour=hour)
+    session.add(group)
+    session.flush()
+    assert group.id is not None
+    return group.id
 
 
 @dataclass

@@ -12,11 +12,13 @@ import json
 import logging
 import queue
 import threading
-from dataclasses import asdict
+import time
+from collections.abc import Iterator
+from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import func, insert, or_, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
@@ -30,8 +32,15 @@ log = logging.getLogger(__name__)
 Change = IncomingItem | ItemChange
 
 
+def _fields(value: Any) -> dict[str, Any]:
+    # Shallow on purpose: dataclasses.asdict deep-copies every value, a tenth of a webhook's CPU.
+    return {f.name: getattr(value, f.name) for f in fields(value)}
+
+
 def encode(change: Change) -> str:
-    data = asdict(change)
+    data = _fields(change)
+    if isinstance(change, IncomingItem):
+        data["author"] = _fields(change.author)
     data["type"] = "change" if isinstance(change, ItemChange) else "item"
     return json.dumps(
         data, default=lambda value: value.isoformat() if isinstance(value, datetime) else str(value)
@@ -56,9 +65,37 @@ class _Pending:
         self.error: BaseException | None = None
 
 
+def _runs(
+    entries: list[tuple[int, Change | None]], *, size: int
+) -> Iterator[list[tuple[int, Change | None]]]:
+    """Consecutive new items, up to `size` at a time; anything else (a change, an unreadable
+    entry) on its own, so the order of what happened to one item is kept."""
+    run: list[tuple[int, Change | None]] = []
+    for entry in entries:
+        if isinstance(entry[1], IncomingItem):
+            run.append(entry)
+            if len(run) == size:
+                yield run
+                run = []
+            continue
+        if run:
+            yield run
+            run = []
+        yield [entry]
+    if run:
+        yield run
+
+
 class RawInbox:
     batch = 200
-    yield_seconds = 0.05
+    # New items stored per transaction: fewer commits and relay passes than one each, while a
+    # delivery that arrives meanwhile waits for the writer only as long as a few items take.
+    chunk = 10
+    # Deliveries are arriving while one came within `calm_seconds`: background work then gives
+    # way (for at most `yield_seconds` a run of items), leaving the CPU and the database's
+    # writer to the webhooks whose answers wait on them.
+    calm_seconds = 0.05
+    yield_seconds = 0.2
     lease = timedelta(seconds=60)
 
     def __init__(self, *, db: Database, ingestor: Ingestor, lease: timedelta | None = None) -> None:
@@ -67,10 +104,7 @@ class RawInbox:
         self.db = db
         self.ingestor = ingestor
         self._queue: queue.Queue[_Pending | None] = queue.Queue()
-        # Set while no delivery waits for its commit: ingesting (CPU and the database) gives way to
-        # the webhooks whose answers wait on the writer, for at most `yield_seconds` a row.
-        self._quiet = threading.Event()
-        self._quiet.set()
+        self._last_delivery = float("-inf")  # time.monotonic() of the latest accept
         self._wake = threading.Event()
         self._stopped = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -84,7 +118,7 @@ class RawInbox:
             self._wake.set()
             return
         pending = _Pending([encode(c) for c in changes])
-        self._quiet.clear()
+        self._last_delivery = time.monotonic()
         self._queue.put(pending)
         if not pending.done.wait(timeout):
             raise TimeoutError("the raw inbox did not commit in time")
@@ -105,6 +139,16 @@ class RawInbox:
         for thread in self._threads:
             thread.join(timeout=10)
         self._threads = []
+
+    def give_way(self, *, at_most: float) -> None:
+        """Wait while deliveries are arriving, for at most `at_most` seconds."""
+        deadline = time.monotonic() + at_most
+        while True:
+            now = time.monotonic()
+            until = min(self._last_delivery + self.calm_seconds, deadline)
+            if now >= until:
+                return
+            time.sleep(until - now)
 
     def _writer(self) -> None:
         while True:
@@ -128,18 +172,23 @@ class RawInbox:
                     pending.error = exc
             for pending in group:
                 pending.done.set()
-            if self._queue.empty():
-                self._quiet.set()
             self._wake.set()
 
     def _write(self, group: list[_Pending]) -> None:
         # Checked once per group, right before the commit that would otherwise be lost.
         if not self.db.file_is_ours():
             raise StoreGone("the SQLite file is gone")
+        now = utcnow()
         with self.db.session() as session:
-            for pending in group:
-                for row in pending.rows:
-                    session.add(InboxEntry(body=row))
+            # One multi-row INSERT (Core, not ORM objects): the answers of the whole group wait on it.
+            session.execute(
+                insert(InboxEntry),
+                [
+                    {"body": row, "done": False, "received_at": now}
+                    for pending in group
+                    for row in pending.rows
+                ],
+            )
 
     def _ingester(self) -> None:
         while not self._stopped.is_set():
@@ -150,6 +199,38 @@ class RawInbox:
                 log.exception("inbox.drain_failed")
             self._wake.wait(timeout=1.0)
             self._wake.clear()
+
+    def _ingest(self, run: list[tuple[int, Change | None]]) -> list[int]:
+        """Ingest a run of entries; returns those handled (all, unless the database went away).
+
+        New items are stored together in one transaction. An entry that cannot be ingested is
+        logged and skipped, without holding up the others.
+        """
+        if len(run) > 1:  # only new items are run together
+            items = [change for _, change in run if isinstance(change, IncomingItem)]
+            try:
+                self.ingestor.ingest_many(items)
+                return [entry_id for entry_id, _ in run]
+            except OperationalError:
+                # Not marked done: ingested again when the lease runs out.
+                log.warning("inbox.retry_later entry=%s", run[0][0])
+                return []
+            except Exception:
+                log.exception("inbox.batch_failed first=%s last=%s", run[0][0], run[-1][0])
+        done: list[int] = []
+        for entry_id, change in run:
+            try:
+                if isinstance(change, ItemChange):
+                    self.ingestor.apply_change(change)
+                elif change is not None:
+                    self.ingestor.ingest(change)
+            except OperationalError:
+                log.warning("inbox.retry_later entry=%s", entry_id)
+                return done
+            except Exception:
+                log.exception("inbox.skipped entry=%s", entry_id)
+            done.append(entry_id)
+        return done
 
     def pending(self) -> int:
         """Deliveries stored but not ingested yet (by any process)."""
@@ -201,24 +282,21 @@ class RawInbox:
             rows = session.exec(
                 select(InboxEntry).where(col(InboxEntry.id).in_(won)).order_by(col(InboxEntry.id))
             ).all()
-        handled: list[int] = []
+        entries: list[tuple[int, Change | None]] = []
         for row in rows:
             assert row.id is not None
-            self._quiet.wait(self.yield_seconds)
             try:
-                change = decode(row.body)
-                if isinstance(change, ItemChange):
-                    self.ingestor.apply_change(change)
-                else:
-                    self.ingestor.ingest(change)
-            except OperationalError:
-                # The database went away mid-batch: this row and the rest stay leased, and are
-                # ingested again when the lease runs out, instead of being marked done unread.
-                log.warning("inbox.retry_later entry=%s", row.id)
-                break
+                entries.append((row.id, decode(row.body)))
             except Exception:
                 log.exception("inbox.skipped entry=%s", row.id)
-            handled.append(row.id)
+                entries.append((row.id, None))
+        handled: list[int] = []
+        for run in _runs(entries, size=self.chunk):
+            self.give_way(at_most=self.yield_seconds)
+            done = self._ingest(run)
+            handled += done
+            if len(done) < len(run):
+                break  # the database went away: the rest stay leased and are ingested later
         if handled:
             with self.db.session() as session:
                 session.execute(

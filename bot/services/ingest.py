@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +22,7 @@ from bot.platforms.base import IncomingItem, ItemChange
 from bot.relay.kinds import Priority, TaskKind
 from bot.relay.queue import enqueue, rerender_group
 from bot.services import conversations, triage
-from bot.services.groups import spam_digest
+from bot.services.groups import spam_digest_in
 from bot.storage.db import Database
 from bot.storage.models import Account, Draft, DraftStatus, Item, ItemGroup, ItemKind, utcnow
 from bot.storage.queries import audit, find_item
@@ -56,55 +57,108 @@ class Ingestor:
         so the relay knows what matters first: likely spam is listed in the channel's hourly
         digest instead of getting a message of its own.
         """
-        connected = self.accounts.find(platform=incoming.platform, external_id=incoming.account_external_id)
-        if connected is None:
-            log.warning(
-                "ingest.no_brand platform=%s account=%s", incoming.platform, incoming.account_external_id
-            )
-            return None
-        account_id, channel = self._account(incoming, connected)
-        received_at = utcnow()
-        conversation = conversations.conversation_for(self.db, incoming) if incoming.direct else None
+        return self.ingest_many([incoming])[0]
+
+    def ingest_many(self, incomings: Sequence[IncomingItem]) -> list[int | None]:
+        """Store several items in one transaction (a burst's deliveries); each one's id or None.
+
+        One commit and one wake of the relay for the lot: on a busy day the per-item transaction,
+        and a relay pass per item, cost more than the items. When another process stored one of
+        them (or opened the hour's spam digest) at the same moment, they are stored again one by
+        one, which finds what it stored.
+        """
         try:
-            with self.db.session() as session:
-                if find_item(session, platform=incoming.platform, external_id=incoming.external_id):
-                    return None
-                item = self._new_item(session, incoming, account_id=account_id, brand_key=connected.brand.key)
-                item.received_at = received_at
-                self.stamp(item)
-                self._triage(session, item, incoming)
-                if item.spam:
-                    item.group_id = spam_digest(self.db, channel=channel, at=received_at)
-                session.add(item)
-                session.flush()
-                assert item.id is not None
-                if conversation is not None:
-                    conversations.attach(session, conversation_id=conversation, item=item)
-                if item.spam:
-                    digest = session.get(ItemGroup, item.group_id)
-                    assert digest is not None
-                    rerender_group(session, group=digest, item_id=item.id)
-                else:
-                    enqueue(
-                        session,
-                        TaskKind.POST_ITEM,
-                        item_id=item.id,
-                        priority=post_priority(item),
-                        channel=channel,
-                    )
-                # Off the Slack path: the message goes out with the link we have, then improves.
-                enqueue(session, TaskKind.FETCH_PERMALINK, item_id=item.id)
-                self._warn_scheduled(session, item)
-                audit(session, item_id=item.id, actor=incoming.platform, action="received")
-                item_id = item.id
+            return self._store(incomings)
         except IntegrityError:
-            # Another delivery of the same item won the race; it is stored once.
-            return None
-        log.info(
-            "ingest.stored item=%s platform=%s brand=%s", item_id, incoming.platform, connected.brand.key
-        )
-        self.on_stored()
-        return item_id
+            if len(incomings) > 1:
+                return [self.ingest(incoming) for incoming in incomings]
+        try:
+            return self._store(incomings)  # now the other process's row is there to be found
+        except IntegrityError:
+            return [None]
+
+    def _store(self, incomings: Sequence[IncomingItem]) -> list[int | None]:
+        # Look-ups that may write rows of their own (an account, a conversation) come first:
+        # nothing may wait on the database's writer while this transaction holds it.
+        prepared: list[_Prepared | None] = []
+        for incoming in incomings:
+            connected = self.accounts.find(
+                platform=incoming.platform, external_id=incoming.account_external_id
+            )
+            if connected is None:
+                log.warning(
+                    "ingest.no_brand platform=%s account=%s", incoming.platform, incoming.account_external_id
+                )
+                prepared.append(None)
+                continue
+            account_id, channel = self._account(incoming, connected)
+            conversation = conversations.conversation_for(self.db, incoming) if incoming.direct else None
+            prepared.append(
+                _Prepared(
+                    incoming=incoming,
+                    brand_key=connected.brand.key,
+                    account_id=account_id,
+                    channel=channel,
+                    conversation=conversation,
+                )
+            )
+        received_at = utcnow()
+        stored: list[int | None] = []
+        with self.db.session() as session:
+            seen = _stored_keys(session, [p.incoming for p in prepared if p is not None])
+            digests: dict[str, int] = {}
+            for entry in prepared:
+                if entry is None or (entry.incoming.platform, entry.incoming.external_id) in seen:
+                    stored.append(None)
+                    continue
+                seen.add((entry.incoming.platform, entry.incoming.external_id))
+                stored.append(self._store_one(session, entry, received_at=received_at, digests=digests))
+        for entry, item_id in zip(prepared, stored, strict=True):
+            if entry is not None and item_id is not None:
+                log.info(
+                    "ingest.stored item=%s platform=%s brand=%s",
+                    item_id,
+                    entry.incoming.platform,
+                    entry.brand_key,
+                )
+        if any(item_id is not None for item_id in stored):
+            self.on_stored()
+        return stored
+
+    def _store_one(
+        self, session: Session, entry: _Prepared, *, received_at: datetime, digests: dict[str, int]
+    ) -> int:
+        incoming = entry.incoming
+        item = self._new_item(session, incoming, account_id=entry.account_id, brand_key=entry.brand_key)
+        item.received_at = received_at
+        self.stamp(item)
+        self._triage(session, item, incoming)
+        if item.spam:
+            if entry.channel not in digests:
+                digests[entry.channel] = spam_digest_in(session, channel=entry.channel, at=received_at)
+            item.group_id = digests[entry.channel]
+        session.add(item)
+        session.flush()
+        assert item.id is not None
+        if entry.conversation is not None:
+            conversations.attach(session, conversation_id=entry.conversation, item=item)
+        if item.spam:
+            digest = session.get(ItemGroup, item.group_id)
+            assert digest is not None
+            rerender_group(session, group=digest, item_id=item.id)
+        else:
+            enqueue(
+                session,
+                TaskKind.POST_ITEM,
+                item_id=item.id,
+                priority=post_priority(item),
+                channel=entry.channel,
+            )
+        # Off the Slack path: the message goes out with the link we have, then improves.
+        enqueue(session, TaskKind.FETCH_PERMALINK, item_id=item.id)
+        self._warn_scheduled(session, item)
+        audit(session, item_id=item.id, actor=incoming.platform, action="received")
+        return item.id
 
     def apply_change(self, change: ItemChange) -> bool:
         with self.db.session() as session:
@@ -254,6 +308,29 @@ class Ingestor:
             assert account.id is not None
             self._accounts[key] = (account.id, channel)
         return self._accounts[key]
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """An incoming item with what was looked up for it before its transaction."""
+
+    incoming: IncomingItem
+    brand_key: str
+    account_id: int
+    channel: str
+    conversation: int | None
+
+
+def _stored_keys(session: Session, incomings: list[IncomingItem]) -> set[tuple[str, str]]:
+    """(platform, external_id) of those already stored: a redelivery is a no-op."""
+    if not incomings:
+        return set()
+    found = session.exec(
+        select(Item.platform, Item.external_id).where(
+            col(Item.external_id).in_({i.external_id for i in incomings})
+        )
+    ).all()
+    return {(platform, external_id) for platform, external_id in found}
 
 
 def post_priority(item: Item) -> Priority:

@@ -94,7 +94,7 @@ class RawInbox:
     # Deliveries are arriving while one came within `calm_seconds`: background work then gives
     # way (for at most `yield_seconds` a run of items), leaving the CPU and the database's
     # writer to the webhooks whose answers wait on them.
-    calm_seconds = 0.05
+    calm_seconds = 0.1
     yield_seconds = 0.2
     lease = timedelta(seconds=60)
 

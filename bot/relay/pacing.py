@@ -68,8 +68,6 @@ class Pacer:
                 level >= bindparam("least", type_=Float),
             )
             .values(tokens=level - 1.0, updated=now_)
-            # No objects in the session to keep in step with it: skip the ORM's evaluation.
-            .execution_options(synchronize_session=False)
         )
 
     @property
@@ -85,13 +83,14 @@ class Pacer:
         """Spend one post on `channel`, or raise `Paced` with how long to wait."""
         for _ in range(20):  # lost races with another process; each retry rereads the row
             now = self._now()
-            with self.db.session() as session:
-                # The common case is one statement: refill the bucket, check it, spend a token.
-                taken = session.execute(
+            # The common case is one statement: refill the bucket, check it, spend a token.
+            with self.db.connection() as connection:
+                taken = connection.execute(
                     self._spend, {"pace_channel": channel, "now": now, "least": 1.0 + reserve}
                 )
-                if taken.rowcount == 1:  # type: ignore[attr-defined]
+                if taken.rowcount == 1:
                     return
+            with self.db.session() as session:
                 # Not spent: say why, and for how long.
                 row = session.get(SlackPace, channel)
                 if row is None:

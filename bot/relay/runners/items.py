@@ -7,8 +7,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, func, select
 
 from bot.clock import Clock, SystemClock
@@ -33,6 +34,7 @@ from bot.storage.models import (
     ItemState,
     OwnerQuestion,
     SlackTask,
+    utcnow,
 )
 from bot.storage.queries import latest_draft, open_question_count
 
@@ -206,22 +208,33 @@ class ItemRunners:
             metadata={"event_type": "social_inbox_item", "event_payload": {"item_id": item.id}},
         )
         ts, channel = str(response["ts"]), str(response["channel"])
-        with self.threads.db.session() as session:
-            session.add(
-                ItemMessage(
-                    item_id=task.item_id, channel=channel, ts=ts, thread_ts=root.thread_ts if root else ts
-                )
-            )
-            if post.shown_updates:
-                session.execute(
-                    update(SlackTask)
-                    .where(col(SlackTask.id).in_(post.shown_updates), col(SlackTask.done).is_(False))
-                    .values(done=True, claimed_until=None, last_error=None)
-                )
-            group = session.get(ItemGroup, item.group_id) if item.group_id else None
-            if group is not None and group.purpose is not GroupPurpose.LISTING:
-                # The group's line now points at the item's own message (promoted, or not spam).
-                rerender_group(session, group=group, item_id=task.item_id)
+        # Core statements, not ORM objects: for most posts an ORM session costs more than they do.
+        message: dict[str, Any] = {
+            "item_id": task.item_id,
+            "channel": channel,
+            "ts": ts,
+            "thread_ts": root.thread_ts if root else ts,
+            "posted_at": utcnow(),
+        }
+        shown = (
+            update(SlackTask)
+            .where(col(SlackTask.id).in_(post.shown_updates), col(SlackTask.done).is_(False))
+            .values(done=True, claimed_until=None, last_error=None)
+        )
+        if item.group_id is None:
+            with self.threads.db.connection() as connection:
+                connection.execute(insert(ItemMessage), message)
+                if post.shown_updates:
+                    connection.execute(shown)
+        else:
+            with self.threads.db.session() as session:
+                session.execute(insert(ItemMessage), message)
+                if post.shown_updates:
+                    session.execute(shown)
+                group = session.get(ItemGroup, item.group_id)
+                if group is not None and group.purpose is not GroupPurpose.LISTING:
+                    # The group's line now points at the item's own message (promoted, or not spam).
+                    rerender_group(session, group=group, item_id=task.item_id)
         log.info("relay.posted item=%s channel=%s", item.id, channel)
 
     def update_item(self, task: SlackTask) -> None:

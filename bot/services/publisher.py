@@ -343,11 +343,12 @@ class Publisher:
 
     def _plan(self, now: datetime) -> None:
         """Drafts due before the look-ahead ends: look at the platform now, wake at their send_at."""
+        # Ids and times only: the sweep runs every second, and a busy minute's drafts are already
+        # planned by the time the next sweep sees them (loading them all again costs CPU the sends
+        # of that minute need). Only new ones are loaded, for their look.
         with self.db.session() as session:
             soon = session.exec(
-                select(Draft, Item)
-                .join(Item, col(Item.id) == col(Draft.item_id))
-                .where(
+                select(Draft.id, Draft.send_at).where(
                     Draft.status == DraftStatus.APPROVED,
                     col(Draft.send_at) > now,
                     col(Draft.send_at) <= now + self.look_ahead,
@@ -358,13 +359,10 @@ class Publisher:
             ).all()
         if not soon:
             return
-        looks: list[tuple[Draft, Item, Platform]] = []
         with self._lock:
             if self._stopped:
                 return
-            for draft, _item in soon:
-                assert draft.send_at is not None
-                send_at = as_utc(draft.send_at)
+            for send_at in {as_utc(at) for _, at in soon if at is not None}:
                 if send_at not in self._timers:
                     # From the time it starts, not the sweep's: reading the batch took a while.
                     delay = (send_at - self.clock.now()).total_seconds() + _TIMER_SLACK_S
@@ -374,12 +372,25 @@ class Publisher:
                     self._timers[send_at] = timer
                     timer.start()
             self._planned = {d: at for d, at in self._planned.items() if at > now - self.look_ahead}
-            for draft, item in soon:
-                if draft.id not in self._planned:
-                    self._planned[draft.id or 0] = as_utc(draft.send_at or now)
-                    platform = self.platforms.for_item(item)
-                    if platform is not None:
-                        looks.append((draft, item, platform))
+            new = {
+                draft_id: as_utc(at)
+                for draft_id, at in soon
+                if draft_id is not None and at is not None and draft_id not in self._planned
+            }
+            self._planned.update(new)
+        if not new:
+            return
+        with self.db.session() as session:
+            rows = session.exec(
+                select(Draft, Item)
+                .join(Item, col(Item.id) == col(Draft.item_id))
+                .where(col(Draft.id).in_(new))
+            ).all()
+        looks: list[tuple[Draft, Item, Platform]] = []
+        for draft, item in rows:
+            platform = self.platforms.for_item(item)
+            if platform is not None:
+                looks.append((draft, item, platform))
         # On the pool, a few per task, not here: the sweep goes on while the platform answers.
         for start in range(0, len(looks), _LOOKS_PER_TASK):
             self._executor().submit(self._look, looks[start : start + _LOOKS_PER_TASK])

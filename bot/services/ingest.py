@@ -325,9 +325,11 @@ def _stored_keys(session: Session, incomings: list[IncomingItem]) -> set[tuple[s
     """(platform, external_id) of those already stored: a redelivery is a no-op."""
     if not incomings:
         return set()
+    # Both columns of the unique index, so it is searched (external_id alone scans every item).
     found = session.exec(
         select(Item.platform, Item.external_id).where(
-            col(Item.external_id).in_({i.external_id for i in incomings})
+            col(Item.platform).in_({i.platform for i in incomings}),
+            col(Item.external_id).in_({i.external_id for i in incomings}),
         )
     ).all()
     return {(platform, external_id) for platform, external_id in found}

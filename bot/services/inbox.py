@@ -23,7 +23,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from bot.platforms.base import Author, IncomingItem, ItemChange
-from bot.services.ingest import Ingestor
+from bot.services.ingest import INGEST_RUN, Ingestor
 from bot.storage.db import Database, StoreGone
 from bot.storage.models import InboxEntry, utcnow
 
@@ -88,9 +88,7 @@ def _runs(
 
 class RawInbox:
     batch = 200
-    # New items stored per transaction: fewer commits and relay passes than one each, while a
-    # delivery that arrives meanwhile waits for the writer only as long as a few items take.
-    chunk = 10
+    chunk = INGEST_RUN
     # Deliveries are arriving while one came within `calm_seconds`: background work then gives
     # way (for at most `yield_seconds` a run of items), leaving the CPU and the database's
     # writer to the webhooks whose answers wait on them.

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.clock import Clock
 from bot.platforms.base import PlatformError, PollingPlatform, TransientError
 from bot.platforms.cursor import TimeMark
-from bot.services.ingest import Ingestor
+from bot.services.ingest import INGEST_RUN, Ingestor
 from bot.storage.db import Database
 from bot.storage.models import PollCursor
 
@@ -69,7 +69,10 @@ class Poller:
             )
             return 0
         self._failures, self._paused_until = 0, None
-        stored = sum(1 for item in result.items if self.ingestor.ingest(item) is not None)
+        stored = 0
+        for start in range(0, len(result.items), INGEST_RUN):  # a busy page in a few transactions
+            run = result.items[start : start + INGEST_RUN]
+            stored += sum(1 for item_id in self.ingestor.ingest_many(run) if item_id is not None)
         if result.newest_id and result.newest_id != since_id:
             try:
                 self._advance(key, result.newest_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlmodel import col, select
 
 from bot.storage.models import InboxEntry, Item, ItemGroup
@@ -78,3 +80,17 @@ def test_an_unreadable_stored_delivery_is_skipped_and_the_rest_of_its_run_is_ing
         stored = session.exec(select(Item.external_id).order_by(col(Item.id))).all()
     assert stored == ["555_1", "555_2", "555_3"]
     assert inbox.pending() == 0
+
+
+def test_items_reach_slack_while_deliveries_keep_arriving(bot: Bot, slack: FakeSlack) -> None:
+    # Background work gives way while webhooks arrive, but only for a while: a stream that never
+    # pauses (a delivery every 20 ms, never the 100 ms of calm) must not hold items back.
+    shown_during_stream = False
+    for n in range(1, 400):
+        assert bot.meta(_fb(f"555_{n}", f"Where is order {n}?", author=str(100 + n))).status_code == 200
+        if bot.item_messages():
+            shown_during_stream = True
+            break
+        time.sleep(0.02)
+    assert shown_during_stream, "no item reached Slack while deliveries kept arriving"
+    assert bot.item_messages()[0]["text"].startswith("#1 ")

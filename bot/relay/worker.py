@@ -33,8 +33,6 @@ from bot.storage.models import SlackTask
 
 log = logging.getLogger(__name__)
 
-# Runs one task. One that marks its task done in its own last transaction sets `task.done`, and
-# the worker does not mark it again.
 Runner = Callable[[SlackTask], None]
 # Reads what a batch's tasks of one kind need in bulk, once they are claimed; called with no
 # tasks after the batch, to forget it. A runner works without it (it reads its own).
@@ -297,7 +295,7 @@ class Relay:
                     continue
                 if task.kind in _REPEATABLE:
                     settle_later.append(task.id)  # one UPDATE for the batch: running it again is harmless
-                elif not task.done:  # a runner may mark it done in its own last transaction
+                else:
                     self._done(task)
                 finished.add(task.id)
                 self._outages = 0

@@ -216,26 +216,25 @@ class ItemRunners:
             "thread_ts": root.thread_ts if root else ts,
             "posted_at": utcnow(),
         }
-        # This task is done with the row that records its message (the worker then skips its own
-        # UPDATE), and so are the re-renders the post showed.
-        done = (
+        shown = (
             update(SlackTask)
-            .where(col(SlackTask.id).in_([task.id, *post.shown_updates]), col(SlackTask.done).is_(False))
+            .where(col(SlackTask.id).in_(post.shown_updates), col(SlackTask.done).is_(False))
             .values(done=True, claimed_until=None, last_error=None)
         )
         if item.group_id is None:
             with self.threads.db.connection() as connection:
                 connection.execute(insert(ItemMessage), message)
-                connection.execute(done)
+                if post.shown_updates:
+                    connection.execute(shown)
         else:
             with self.threads.db.session() as session:
                 session.execute(insert(ItemMessage), message)
-                session.execute(done)
+                if post.shown_updates:
+                    session.execute(shown)
                 group = session.get(ItemGroup, item.group_id)
                 if group is not None and group.purpose is not GroupPurpose.LISTING:
                     # The group's line now points at the item's own message (promoted, or not spam).
                     rerender_group(session, group=group, item_id=task.item_id)
-        task.done = True
         log.info("relay.posted item=%s channel=%s", item.id, channel)
 
     def update_item(self, task: SlackTask) -> None:

@@ -72,7 +72,12 @@ class Poller:
         stored = 0
         for start in range(0, len(result.items), INGEST_RUN):  # a busy page in a few transactions
             run = result.items[start : start + INGEST_RUN]
-            stored += sum(1 for item_id in self.ingestor.ingest_many(run) if item_id is not None)
+            try:
+                ids = self.ingestor.ingest_many(run)
+            except Exception:
+                # One by one, so the items before one that cannot be stored are kept (it raises again).
+                ids = [self.ingestor.ingest(item) for item in run]
+            stored += sum(1 for item_id in ids if item_id is not None)
         if result.newest_id and result.newest_id != since_id:
             try:
                 self._advance(key, result.newest_id)

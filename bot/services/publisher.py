@@ -377,20 +377,25 @@ class Publisher:
                 for draft_id, at in soon
                 if draft_id is not None and at is not None and draft_id not in self._planned
             }
-            self._planned.update(new)
         if not new:
             return
         with self.db.session() as session:
             rows = session.exec(
                 select(Draft, Item)
                 .join(Item, col(Item.id) == col(Draft.item_id))
-                .where(col(Draft.id).in_(new))
+                .where(col(Draft.id).in_(new), Draft.status == DraftStatus.APPROVED)
             ).all()
         looks: list[tuple[Draft, Item, Platform]] = []
-        for draft, item in rows:
-            platform = self.platforms.for_item(item)
-            if platform is not None:
-                looks.append((draft, item, platform))
+        with self._lock:
+            # Planned once read: a read that failed leaves them for the next sweep.
+            for draft, item in rows:
+                assert draft.id is not None
+                if draft.id in self._planned:
+                    continue  # another sweep planned it meanwhile
+                self._planned[draft.id] = new[draft.id]
+                platform = self.platforms.for_item(item)
+                if platform is not None:
+                    looks.append((draft, item, platform))
         # On the pool, a few per task, not here: the sweep goes on while the platform answers.
         for start in range(0, len(looks), _LOOKS_PER_TASK):
             self._executor().submit(self._look, looks[start : start + _LOOKS_PER_TASK])
